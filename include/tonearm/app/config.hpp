@@ -1,0 +1,54 @@
+// Server configuration: a JSON file, every key overridable by TONEARM_<KEY>.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace tonearm::app {
+
+struct config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string database_url = "postgresql://postgres@127.0.0.1:5432/tonearm";
+  std::string redis_url = "redis://127.0.0.1:6379/0";
+  std::string blob_dir = ".run/blobs";
+  std::string web_dir = "web";
+  std::string log_level = "info";
+  int threads = 2;              // I/O threads
+  int worker_threads = 16;      // blocking pool (database, Redis)
+  int worker_queue = 1024;      // queued blocking tasks before "overloaded"
+  int db_pool_size = 16;
+  std::chrono::milliseconds db_timeout{2000};       // wait for a free connection
+  std::chrono::milliseconds db_startup_timeout{30000};
+  std::chrono::milliseconds redis_timeout{250};     // connect and command
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10000};  // whole request head
+  std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30000};   // each write to a client
+  std::chrono::milliseconds shutdown_grace{10000};  // in-flight responses on SIGTERM
+};
+
+// Thrown with a one-line message naming the key, e.g.
+// "config key 'threads' (TONEARM_THREADS): expected an integer 1..256, got 'x'".
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The environment variable name for a key: "db_pool_size" -> "TONEARM_DB_POOL_SIZE".
+std::string env_name(const std::string& key);
+
+// Builds a config from defaults, then the JSON text `file_text` (may be empty), then
+// `env` (variables named TONEARM_*; others ignored). Unknown keys in the file and
+// unknown TONEARM_* variables are errors, so a typo never goes unnoticed.
+config load_config(const std::string& file_text, const std::map<std::string, std::string>& env);
+
+// Reads `path` (if it exists; a missing default file is fine, a missing explicit one
+// is not) and the process environment.
+config load_config_from(const std::string& path, bool path_is_explicit);
+
+}  // namespace tonearm::app

@@ -1,0 +1,20 @@
+// The parts of a running server, built once in `serve` and passed by reference.
+#pragma once
+
+#include "tonearm/app/config.hpp"
+#include "tonearm/store/pg_pool.hpp"
+#include "tonearm/store/redis_client.hpp"
+#include "tonearm/store/worker_pool.hpp"
+
+namespace tonearm::app {
+
+struct services {
+  explicit services(const config& c);
+
+  app::config cfg;
+  store::pg_pool db;
+  store::redis_client redis;
+  store::worker_pool workers;  // last: stopped first, while db and redis still exist
+};
+
+}  // namespace tonearm::app

@@ -1,0 +1,45 @@
+// An HTTP response as handlers build it; the session turns it into bytes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tonearm/core/error.hpp"
+#include "tonearm/http/headers.hpp"
+
+namespace tonearm::http {
+
+// A body produced piece by piece (audio streams): the session pulls the next piece
+// only after the previous one was written, so memory per stream stays bounded.
+class body_source {
+ public:
+  virtual ~body_source() = default;
+  // Total bytes this source will produce (sent as Content-Length).
+  virtual std::uint64_t size() const = 0;
+  // Fills `out` (cleared first) with the next bytes, at most `max` of them.
+  // Returns false when done. Throws on a read failure, which aborts the response.
+  virtual bool next(std::string& out, std::size_t max) = 0;
+};
+
+struct response {
+  unsigned status = 200;
+  http::headers headers;
+  std::string body;
+  // When set, the body comes from here instead of `body`.
+  std::shared_ptr<body_source> stream;
+  // Set by the session for logging: bytes of body actually written.
+  std::uint64_t body_bytes_sent = 0;
+};
+
+// A response with a JSON body text.
+response json_response(unsigned status, std::string json_text);
+// The JSON error shape {"error":{"code":...,"message":...}} for `code`.
+response error_response(errc code, std::string_view message, std::string_view details = {});
+
+// The HTTP status and JSON code for an error value.
+unsigned error_status(errc code) noexcept;
+std::string_view error_code_name(errc code) noexcept;
+
+}  // namespace tonearm::http

@@ -1,0 +1,49 @@
+// Maps method + path to a handler; patterns have literal and {param} segments.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tonearm/http/request.hpp"
+#include "tonearm/http/response.hpp"
+
+namespace tonearm::http {
+
+using handler = std::function<response(request&)>;
+
+// Where a handler runs: `inline_io` on the I/O thread (must never block: no database,
+// no Redis), `blocking` on the bounded worker pool.
+enum class execution { inline_io, blocking };
+
+struct route {
+  std::string method;
+  std::string pattern;
+  http::handler handler;
+  http::execution execution = execution::blocking;
+  std::vector<std::string> segments;  // pattern split on '/'
+};
+
+struct route_match {
+  enum class kind { found, not_found, method_not_allowed } outcome = kind::not_found;
+  const http::route* route = nullptr;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string allow;  // for method_not_allowed and OPTIONS, e.g. "GET, HEAD, OPTIONS"
+  bool bad_path = false;  // a path segment had a malformed %-escape
+};
+
+class router {
+ public:
+  // Adds a route; throws std::invalid_argument on a malformed or duplicate pattern.
+  void add(std::string method, std::string pattern, handler fn,
+           execution exec = execution::blocking);
+  // HEAD matches a GET route when no HEAD route exists. When several patterns
+  // match, the one with a literal segment earliest wins ("/a/current" over "/a/{id}").
+  route_match match(std::string_view method, std::string_view path) const;
+
+ private:
+  std::vector<route> routes_;
+};
+
+}  // namespace tonearm::http

@@ -1,0 +1,52 @@
+// The HTTP/1.1 server: listener, sessions with limits and timeouts, graceful stop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "tonearm/http/router.hpp"
+
+namespace tonearm::http {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port (see server::port())
+  int threads = 2;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::size_t stream_chunk_bytes = 64 * 1024;  // largest piece of a streamed body in memory
+};
+
+// Runs blocking work off the I/O threads; returns false when it cannot take more.
+using blocking_submit = std::function<bool(std::function<void()>)>;
+
+class server {
+ public:
+  server(server_options options, const http::router& routes, blocking_submit submit);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds and listens. Throws std::runtime_error naming the address on failure.
+  void listen();
+  std::uint16_t port() const;
+  // Serves on `threads` I/O threads until SIGINT/SIGTERM or stop(), then stops
+  // accepting, lets in-flight responses finish within `shutdown_grace`, and returns.
+  void run();
+  // Starts the same graceful stop from any thread.
+  void stop();
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tonearm::http

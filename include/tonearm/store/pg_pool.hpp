@@ -1,0 +1,79 @@
+// A pool of libpqxx connections; reconnects after the server restarts.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <pqxx/connection>
+
+namespace tonearm::store {
+
+class pg_pool;
+
+// A connection borrowed from the pool; returned when destroyed.
+class pg_lease {
+ public:
+  pg_lease(pg_pool& pool, std::unique_ptr<pqxx::connection> conn);
+  pg_lease(pg_lease&&) noexcept;
+  pg_lease& operator=(pg_lease&&) = delete;
+  ~pg_lease();
+  pqxx::connection& operator*() const { return *conn_; }
+  pqxx::connection* operator->() const { return conn_.get(); }
+
+ private:
+  pg_pool* pool_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+class pg_pool {
+ public:
+  // `size` connections at most, opened lazily; `acquire_timeout` bounds the wait for
+  // a free one. `prepare` runs on every new connection (prepared statements).
+  pg_pool(std::string url, std::size_t size, std::chrono::milliseconds acquire_timeout,
+          std::function<void(pqxx::connection&)> prepare = {});
+  ~pg_pool();
+
+  // Borrows a connection, opening one if needed. Throws tonearm::api_error
+  // (unavailable) when none is free in time or the server cannot be reached.
+  pg_lease acquire();
+
+  // Runs `fn` with a connection; if the connection turns out broken (server restarted)
+  // it is dropped and `fn` runs once more on a fresh one. `fn` must be safe to repeat:
+  // an uncommitted transaction on a broken connection was rolled back by the server.
+  template <class F>
+  auto with_connection(F&& fn) {
+    for (int attempt = 0;; ++attempt) {
+      auto lease = acquire();
+      try {
+        return fn(*lease);
+      } catch (...) {
+        if (attempt > 0 || !broken(*lease)) throw_translated();
+      }
+    }
+  }
+
+  const std::string& url() const { return url_; }
+
+ private:
+  friend class pg_lease;
+  void release(std::unique_ptr<pqxx::connection> conn);
+  static bool broken(pqxx::connection& conn);
+  // Rethrows the current exception, turning a lost connection into api_error.
+  [[noreturn]] static void throw_translated();
+
+  std::string url_;
+  std::size_t size_;
+  std::chrono::milliseconds acquire_timeout_;
+  std::function<void(pqxx::connection&)> prepare_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  std::size_t open_ = 0;  // connections lent out or idle
+};
+
+}  // namespace tonearm::store

@@ -1,0 +1,143 @@
+// Command dispatch, logging setup, and the serve/migrate commands.
+#include "cli.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "routes.hpp"
+#include "tonearm/app/config.hpp"
+#include "tonearm/app/services.hpp"
+#include "tonearm/http/server.hpp"
+#include "tonearm/store/migrations.hpp"
+
+#ifndef TONEARM_VERSION
+#define TONEARM_VERSION "0.0.0"
+#endif
+
+namespace tonearm::app {
+
+namespace {
+
+constexpr const char* usage = R"(tonearm - a music streaming server
+
+Usage:
+  tonearm serve   [--config FILE]   run the HTTP server (applies migrations first)
+  tonearm migrate [--config FILE]   apply database migrations and exit
+  tonearm --help | --version
+
+Configuration comes from FILE (default: config/tonearm.json if present, or the
+file named by TONEARM_CONFIG), and every key can be overridden by an environment
+variable TONEARM_<KEY>, e.g. TONEARM_LISTEN=0.0.0.0:8080, TONEARM_DATABASE_URL,
+TONEARM_REDIS_URL, TONEARM_BLOB_DIR, TONEARM_LOG_LEVEL, TONEARM_THREADS.
+)";
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("tonearm");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_on(spdlog::level::info);
+}
+
+// Applies migrations, retrying while the database is not reachable yet (it may be
+// starting next to us) for up to `patience`.
+store::migration_report migrate_with_retry(const config& c, std::chrono::milliseconds patience) {
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return store::apply_migrations(c.database_url, store::embedded_migrations());
+    } catch (const store::database_unreachable& e) {
+      if (std::chrono::steady_clock::now() >= deadline) throw;
+      if (attempt == 1) spdlog::warn("database not reachable yet ({}); retrying", e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
+int cmd_migrate(const config& c) {
+  auto report = migrate_with_retry(c, std::chrono::milliseconds(0));
+  spdlog::info("migrations: {} applied now, {} already applied, schema version {}", report.applied,
+               report.already_applied, report.current_version);
+  return 0;
+}
+
+int cmd_serve(const config& c) {
+  migrate_with_retry(c, c.db_startup_timeout);
+  services svc(c);
+  auto routes = build_routes(svc);
+  http::server_options o;
+  o.host = c.listen_host;
+  o.port = c.listen_port;
+  o.threads = c.threads;
+  o.max_header_bytes = c.max_header_bytes;
+  o.max_body_bytes = c.max_body_bytes;
+  o.header_timeout = c.header_timeout;
+  o.idle_timeout = c.idle_timeout;
+  o.write_timeout = c.write_timeout;
+  o.shutdown_grace = c.shutdown_grace;
+  http::server srv(o, routes, [&svc](std::function<void()> task) { return svc.workers.try_submit(std::move(task)); });
+  srv.listen();
+  spdlog::info("tonearm {} listening on http://{}:{} ({} I/O threads, {} workers)", TONEARM_VERSION, c.listen_host,
+               srv.port(), c.threads, c.worker_threads);
+  srv.run();
+  svc.workers.stop();  // finish queued work while the io_context still exists
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "tonearm " << TONEARM_VERSION << "\n";
+    return 0;
+  }
+  std::string command = args[0];
+  std::string config_path = "config/tonearm.json";
+  bool explicit_path = false;
+  if (const char* env = std::getenv("TONEARM_CONFIG")) {
+    config_path = env;
+    explicit_path = true;
+  }
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+      explicit_path = true;
+    } else {
+      std::cerr << "tonearm: unexpected argument '" << args[i] << "'\n" << usage;
+      return 2;
+    }
+  }
+  if (command != "serve" && command != "migrate") {
+    std::cerr << "tonearm: unknown command '" << command << "'\n" << usage;
+    return 2;
+  }
+  config c;
+  try {
+    c = load_config_from(config_path, explicit_path);
+  } catch (const config_error& e) {
+    std::cerr << "tonearm: " << e.what() << "\n";
+    return 2;
+  }
+  setup_logging(c.log_level);
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    if (command == "migrate") return cmd_migrate(c);
+    return cmd_serve(c);
+  } catch (const std::exception& e) {
+    spdlog::critical("{} failed: {}", command, e.what());
+    return 1;
+  }
+}
+
+}  // namespace tonearm::app

@@ -1,0 +1,167 @@
+// Configuration parsing and validation: one table of keys, one parser per kind.
+#include "tonearm/app/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <vector>
+
+extern char** environ;
+
+namespace tonearm::app {
+
+namespace {
+
+struct key_spec {
+  std::string key;
+  std::function<void(config&, const std::string&)> set;  // throws std::invalid_argument with what was expected
+};
+
+long long parse_int(const std::string& v, long long lo, long long hi) {
+  long long n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || p != v.data() + v.size() || v.empty() || n < lo || n > hi)
+    throw std::invalid_argument("expected an integer " + std::to_string(lo) + ".." + std::to_string(hi));
+  return n;
+}
+
+key_spec int_key(std::string key, long long lo, long long hi, std::function<void(config&, long long)> set) {
+  return {std::move(key), [=](config& c, const std::string& v) { set(c, parse_int(v, lo, hi)); }};
+}
+
+key_spec ms_key(std::string key, long long lo, long long hi, std::chrono::milliseconds config::*field) {
+  return int_key(std::move(key), lo, hi, [field](config& c, long long n) { c.*field = std::chrono::milliseconds(n); });
+}
+
+key_spec text_key(std::string key, std::string prefix, std::string config::*field) {
+  return {std::move(key), [=](config& c, const std::string& v) {
+            if (v.empty() || v.rfind(prefix, 0) != 0)
+              throw std::invalid_argument(prefix.empty() ? "expected a non-empty value" : "expected a value starting with " + prefix);
+            c.*field = v;
+          }};
+}
+
+void set_listen(config& c, const std::string& v) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw std::invalid_argument("expected host:port");
+  std::string host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  c.listen_host = host;
+  c.listen_port = static_cast<std::uint16_t>(parse_int(v.substr(colon + 1), 0, 65535));
+}
+
+void set_log_level(config& c, const std::string& v) {
+  static const char* levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  for (const char* l : levels)
+    if (v == l) {
+      c.log_level = v;
+      return;
+    }
+  throw std::invalid_argument("expected one of trace, debug, info, warn, error, critical, off");
+}
+
+const std::vector<key_spec>& keys() {
+  static const std::vector<key_spec> all = {
+      {"listen", set_listen},
+      text_key("database_url", "postgres", &config::database_url),
+      text_key("redis_url", "redis://", &config::redis_url),
+      text_key("blob_dir", "", &config::blob_dir),
+      text_key("web_dir", "", &config::web_dir),
+      {"log_level", set_log_level},
+      int_key("threads", 1, 256, [](config& c, long long n) { c.threads = static_cast<int>(n); }),
+      int_key("worker_threads", 1, 1024, [](config& c, long long n) { c.worker_threads = static_cast<int>(n); }),
+      int_key("worker_queue", 1, 1000000, [](config& c, long long n) { c.worker_queue = static_cast<int>(n); }),
+      int_key("db_pool_size", 1, 1000, [](config& c, long long n) { c.db_pool_size = static_cast<int>(n); }),
+      ms_key("db_timeout_ms", 1, 600000, &config::db_timeout),
+      ms_key("db_startup_timeout_ms", 0, 3600000, &config::db_startup_timeout),
+      ms_key("redis_timeout_ms", 1, 60000, &config::redis_timeout),
+      int_key("max_header_bytes", 1024, 1 << 20, [](config& c, long long n) { c.max_header_bytes = static_cast<std::size_t>(n); }),
+      int_key("max_body_bytes", 0, 1LL << 30, [](config& c, long long n) { c.max_body_bytes = static_cast<std::size_t>(n); }),
+      ms_key("header_timeout_ms", 1, 3600000, &config::header_timeout),
+      ms_key("idle_timeout_ms", 1, 3600000, &config::idle_timeout),
+      ms_key("write_timeout_ms", 1, 3600000, &config::write_timeout),
+      ms_key("shutdown_grace_ms", 0, 3600000, &config::shutdown_grace),
+  };
+  return all;
+}
+
+const key_spec* find_key(const std::string& key) {
+  for (const auto& k : keys())
+    if (k.key == key) return &k;
+  return nullptr;
+}
+
+void apply(config& c, const key_spec& spec, const std::string& value, const std::string& source) {
+  try {
+    spec.set(c, value);
+  } catch (const std::invalid_argument& e) {
+    throw config_error("config key '" + spec.key + "' (" + source + "): " + e.what() + ", got '" + value + "'");
+  }
+}
+
+}  // namespace
+
+std::string env_name(const std::string& key) {
+  std::string out = "TONEARM_";
+  for (char ch : key) out.push_back(static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 32 : ch));
+  return out;
+}
+
+config load_config(const std::string& file_text, const std::map<std::string, std::string>& env) {
+  config c;
+  if (!file_text.empty()) {
+    nlohmann::json doc;
+    try {
+      doc = nlohmann::json::parse(file_text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw config_error(std::string("config file is not valid JSON: ") + e.what());
+    }
+    if (!doc.is_object()) throw config_error("config file must hold a JSON object");
+    for (const auto& [key, value] : doc.items()) {
+      const key_spec* spec = find_key(key);
+      if (!spec) throw config_error("config file has unknown key '" + key + "'");
+      std::string text;
+      if (value.is_string()) text = value.get<std::string>();
+      else if (value.is_number_integer()) text = std::to_string(value.get<long long>());
+      else throw config_error("config key '" + key + "' (file): expected a string or an integer, got " + value.dump());
+      apply(c, *spec, text, "file");
+    }
+  }
+  for (const auto& [name, value] : env) {
+    if (name.rfind("TONEARM_", 0) != 0) continue;
+    const key_spec* spec = nullptr;
+    for (const auto& k : keys())
+      if (env_name(k.key) == name) spec = &k;
+    if (!spec) {
+      // Variables the server reads elsewhere, or that only tools and tests use.
+      if (name == "TONEARM_CONFIG" || name.rfind("TONEARM_TEST_", 0) == 0 || name == "TONEARM_BIN") continue;
+      throw config_error("unknown environment variable " + name);
+    }
+    apply(c, *spec, value, name);
+  }
+  return c;
+}
+
+config load_config_from(const std::string& path, bool path_is_explicit) {
+  std::string text;
+  std::ifstream in(path);
+  if (in) {
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  } else if (path_is_explicit) {
+    throw config_error("cannot read config file " + path);
+  }
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return load_config(text, env);
+}
+
+}  // namespace tonearm::app

@@ -1,0 +1,403 @@
+// Beast/Asio server: listener coroutine, per-connection session coroutine, shutdown.
+// The only file of the http module that includes Asio and Beast (they compile slowly).
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include "tonearm/http/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "wire.hpp"
+
+namespace tonearm::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using net::use_awaitable;
+
+class session;
+
+struct server::impl {
+  impl(server_options o, const http::router& r, blocking_submit s)
+      : options(std::move(o)), routes(r), submit(std::move(s)), ioc(options.threads),
+        acceptor(ioc), signals(ioc, SIGINT, SIGTERM), grace_timer(ioc) {}
+
+  void begin_shutdown();
+  void session_started(std::uint64_t id, const std::shared_ptr<session>& s);
+  void session_ended(std::uint64_t id);
+  net::awaitable<void> accept_loop();
+  net::awaitable<response> offload(std::function<response()> fn);
+
+  server_options options;
+  const http::router& routes;
+  blocking_submit submit;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  net::steady_timer grace_timer;
+  std::atomic<bool> stopping{false};
+  std::mutex sessions_mutex;
+  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
+  std::uint64_t next_session_id = 0;
+};
+
+// One connection: reads requests one at a time (so pipelined requests are answered
+// in order), dispatches them, writes responses, and enforces limits and timeouts.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket socket, server::impl& srv, std::uint64_t id)
+      : stream_(std::move(socket)), srv_(srv), id_(id) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
+  ~session() { srv_.session_ended(id_); }
+
+  // Asks the session to finish: an idle connection closes now, a busy one after
+  // its current response. Safe from any thread.
+  void request_close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (self->idle_) self->stream_.cancel();
+    });
+  }
+
+  net::awaitable<void> run();
+
+ private:
+  net::awaitable<bool> wait_for_request(beast::flat_buffer& buffer, bool first);
+  net::awaitable<void> send(response& res, const request& req, bool keep_alive);
+  net::awaitable<void> send_error_and_close(errc code, std::string_view message);
+  net::awaitable<void> linger_close();
+  net::awaitable<response> dispatch(request& req);
+
+  beast::tcp_stream stream_;
+  server::impl& srv_;
+  std::uint64_t id_;
+  std::string remote_;
+  bool idle_ = false;
+  bool closing_ = false;
+};
+
+namespace {
+
+bool is_quiet(const beast::error_code& ec) {
+  return ec == net::error::operation_aborted || ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
+         ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe;
+}
+
+response call_handler(const route& r, request& req) {
+  try {
+    return r.handler(req);
+  } catch (const api_error& e) {
+    return error_response(e.code(), e.what(), e.details());
+  } catch (const std::exception& e) {
+    spdlog::error("request_id={} handler for {} {} failed: {}", req.request_id, req.method, r.pattern, e.what());
+    return error_response(errc::internal, "internal error");
+  }
+}
+
+}  // namespace
+
+net::awaitable<response> server::impl::offload(std::function<response()> fn) {
+  auto ex = co_await net::this_coro::executor;
+  co_return co_await net::async_initiate<decltype(use_awaitable), void(response)>(
+      [this, ex](auto handler, std::function<response()> work_fn) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto guard = net::make_work_guard(ex);  // keeps run() going while the task is away
+        auto task = [h, work_fn = std::move(work_fn), guard]() mutable {
+          response r = work_fn();
+          net::post(guard.get_executor(), [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
+        };
+        if (!submit(std::move(task)))
+          net::post(ex, [h]() mutable { (*h)(error_response(errc::overloaded, "server is busy; retry shortly")); });
+      },
+      use_awaitable, std::move(fn));
+}
+
+net::awaitable<response> session::dispatch(request& req) {
+  auto m = srv_.routes.match(req.method, req.path);
+  using kind = route_match::kind;
+  if (m.bad_path) co_return error_response(errc::bad_request, "malformed percent-escape in path");
+  if (m.outcome == kind::not_found)
+    co_return error_response(errc::not_found, "no such resource: " + req.path);
+  if (req.method == "OPTIONS" && m.outcome == kind::method_not_allowed) {
+    response res;
+    res.status = 204;
+    res.headers.set("Allow", m.allow);
+    co_return res;
+  }
+  if (m.outcome == kind::method_not_allowed) {
+    auto res = error_response(errc::method_not_allowed, "method " + req.method + " is not allowed here; allowed: " + m.allow);
+    res.headers.set("Allow", m.allow);
+    co_return res;
+  }
+  req.path_params = std::move(m.params);
+  const route* r = m.route;
+  if (r->execution == execution::inline_io) co_return call_handler(*r, req);
+  co_return co_await srv_.offload([r, &req] { return call_handler(*r, req); });
+}
+
+// Waits for the first byte of the next request under the idle timeout (the header
+// timeout for a new connection). Returns false when the connection should end.
+net::awaitable<bool> session::wait_for_request(beast::flat_buffer& buffer, bool first) {
+  if (buffer.size() > 0) co_return true;
+  if (closing_) co_return false;
+  beast::error_code ec;
+  idle_ = true;
+  stream_.expires_after(first ? srv_.options.header_timeout : srv_.options.idle_timeout);
+  auto n = co_await stream_.async_read_some(buffer.prepare(4096), net::redirect_error(use_awaitable, ec));
+  idle_ = false;
+  if (ec) co_return false;
+  buffer.commit(n);
+  co_return true;
+}
+
+net::awaitable<void> session::run() {
+  beast::flat_buffer buffer;
+  bool first = true;
+  try {
+    while (co_await wait_for_request(buffer, first)) {
+      first = false;
+      auto started = std::chrono::steady_clock::now();
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(srv_.options.max_header_bytes));
+      parser.body_limit(srv_.options.max_body_bytes);
+      beast::error_code ec;
+      stream_.expires_after(srv_.options.header_timeout);
+      co_await bhttp::async_read_header(stream_, buffer, parser, net::redirect_error(use_awaitable, ec));
+      if (ec == bhttp::error::header_limit) {
+        co_await send_error_and_close(errc::header_too_large, "request header fields too large");
+        co_return;
+      }
+      if (ec) {
+        if (!is_quiet(ec)) co_await send_error_and_close(errc::bad_request, "malformed request: " + ec.message());
+        co_return;
+      }
+      auto& head = parser.get();
+      if (auto len = parser.content_length(); len && *len > srv_.options.max_body_bytes) {
+        co_await send_error_and_close(errc::payload_too_large, "request body larger than " +
+                                                                  std::to_string(srv_.options.max_body_bytes) + " bytes");
+        co_return;
+      }
+      if (!parser.is_done()) {
+        if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
+          bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+          stream_.expires_after(srv_.options.write_timeout);
+          co_await bhttp::async_write(stream_, cont, use_awaitable);
+        }
+        stream_.expires_after(srv_.options.header_timeout);
+        co_await bhttp::async_read(stream_, buffer, parser, net::redirect_error(use_awaitable, ec));
+        if (ec == bhttp::error::body_limit) {
+          co_await send_error_and_close(errc::payload_too_large, "request body too large");
+          co_return;
+        }
+        if (ec) {
+          if (!is_quiet(ec)) co_await send_error_and_close(errc::bad_request, "malformed request body: " + ec.message());
+          co_return;
+        }
+      }
+      stream_.expires_never();
+
+      auto msg = parser.release();
+      request req;
+      req.method = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      for (const auto& f : msg) req.headers.add(std::string(f.name_string()), std::string(f.value()));
+      req.body = std::move(msg.body());
+      req.remote = remote_;
+      req.request_id = wire::request_id_for(req.headers.get("X-Request-Id"));
+      split_target(req);
+      bool keep_alive = msg.keep_alive();
+
+      response res = co_await dispatch(req);
+      co_await send(res, req, keep_alive && !closing_);
+      wire::log_access(req, res, started);
+      if (!keep_alive || closing_ || wire::wants_close(res)) break;
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  } catch (const boost::system::system_error& e) {
+    if (!is_quiet(e.code())) spdlog::warn("connection from {} ended: {}", remote_, e.code().message());
+  } catch (const std::exception& e) {
+    spdlog::error("connection from {} failed: {}", remote_, e.what());
+  }
+}
+
+net::awaitable<void> session::send(response& res, const request& req, bool keep_alive) {
+  bool head_only = req.method == "HEAD";
+  std::string head = wire::serialize_head(res, req.request_id, keep_alive);
+  stream_.expires_after(srv_.options.write_timeout);
+  if (res.stream) {
+    co_await net::async_write(stream_, net::buffer(head), use_awaitable);
+    if (head_only) co_return;
+    std::string chunk;
+    chunk.reserve(srv_.options.stream_chunk_bytes);
+    while (res.stream->next(chunk, srv_.options.stream_chunk_bytes)) {
+      stream_.expires_after(srv_.options.write_timeout);  // per piece: a stalled reader is dropped
+      co_await net::async_write(stream_, net::buffer(chunk), use_awaitable);
+      res.body_bytes_sent += chunk.size();
+    }
+  } else {
+    std::array<net::const_buffer, 2> buffers{net::buffer(head),
+                                             head_only ? net::const_buffer{} : net::buffer(res.body)};
+    co_await net::async_write(stream_, buffers, use_awaitable);
+    if (!head_only) res.body_bytes_sent = res.body.size();
+  }
+}
+
+net::awaitable<void> session::send_error_and_close(errc code, std::string_view message) {
+  request req;
+  req.method = "-";
+  req.request_id = wire::request_id_for({});
+  req.remote = remote_;
+  auto started = std::chrono::steady_clock::now();
+  response res = error_response(code, message);
+  beast::error_code ec;
+  try {
+    co_await send(res, req, false);
+  } catch (const boost::system::system_error&) {
+    co_return;  // the client is gone; nothing to tell it
+  }
+  wire::log_access(req, res, started);
+  co_await linger_close();
+}
+
+// Half-closes and reads what the client still sends (bounded in time and bytes), so
+// closing with unread input does not reset the connection before the client has
+// read our error response.
+net::awaitable<void> session::linger_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 16 * 1024> sink;
+  std::size_t total = 0;
+  stream_.expires_after(std::chrono::seconds(2));
+  while (!ec && total < 4 * 1024 * 1024) {
+    total += co_await stream_.async_read_some(net::buffer(sink), net::redirect_error(use_awaitable, ec));
+  }
+}
+
+void server::impl::session_started(std::uint64_t id, const std::shared_ptr<session>& s) {
+  std::lock_guard lock(sessions_mutex);
+  sessions.emplace(id, s);
+}
+
+void server::impl::session_ended(std::uint64_t id) {
+  std::lock_guard lock(sessions_mutex);
+  sessions.erase(id);
+  if (stopping && sessions.empty()) net::post(ioc, [this] { ioc.stop(); });
+}
+
+net::awaitable<void> server::impl::accept_loop() {
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(net::make_strand(ioc), net::redirect_error(use_awaitable, ec));
+    if (ec == net::error::operation_aborted || stopping) co_return;
+    if (ec) {
+      // e.g. EMFILE: wait a moment instead of spinning on the error.
+      spdlog::warn("accept failed: {}", ec.message());
+      net::steady_timer pause(ioc, std::chrono::milliseconds(50));
+      co_await pause.async_wait(net::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    std::uint64_t id;
+    {
+      std::lock_guard lock(sessions_mutex);
+      id = next_session_id++;
+    }
+    auto executor = socket.get_executor();
+    auto s = std::make_shared<session>(std::move(socket), *this, id);
+    session_started(id, s);
+    net::co_spawn(executor, [s]() { return s->run(); }, net::detached);
+  }
+}
+
+void server::impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  spdlog::info("shutting down: no new connections, finishing in-flight responses (up to {} ms)",
+               options.shutdown_grace.count());
+  beast::error_code ec;
+  acceptor.close(ec);
+  signals.cancel(ec);
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto& [id, weak] : sessions)
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    if (sessions.empty()) net::post(ioc, [this] { ioc.stop(); });
+  }
+  for (auto& s : live) s->request_close();
+  live.clear();  // a session may end (and erase itself) only without our reference
+  grace_timer.expires_after(options.shutdown_grace);
+  grace_timer.async_wait([this](beast::error_code wait_ec) {
+    if (wait_ec) return;
+    std::lock_guard lock(sessions_mutex);
+    if (!sessions.empty()) spdlog::warn("shutdown grace period over; dropping {} connection(s)", sessions.size());
+    ioc.stop();
+  });
+}
+
+server::server(server_options options, const http::router& routes, blocking_submit submit)
+    : impl_(std::make_unique<impl>(std::move(options), routes, std::move(submit))) {}
+
+server::~server() = default;
+
+void server::listen() {
+  auto& i = *impl_;
+  beast::error_code ec;
+  auto address = net::ip::make_address(i.options.host, ec);
+  if (ec) throw std::runtime_error("listen address '" + i.options.host + "' is not an IP address");
+  tcp::endpoint ep(address, i.options.port);
+  std::string where = i.options.host + ":" + std::to_string(i.options.port);
+  i.acceptor.open(ep.protocol(), ec);
+  if (!ec) i.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(ep, ec);
+  if (!ec) i.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+}
+
+std::uint16_t server::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void server::run() {
+  auto& i = *impl_;
+  i.signals.async_wait([&i](beast::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("received signal {}", sig);
+    i.begin_shutdown();
+  });
+  net::co_spawn(i.ioc, i.accept_loop(), net::detached);
+  std::vector<std::thread> threads;
+  for (int t = 1; t < i.options.threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
+  i.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void server::stop() {
+  net::post(impl_->ioc, [this] { impl_->begin_shutdown(); });
+}
+
+}  // namespace tonearm::http

@@ -1,0 +1,124 @@
+// Response head serialisation, request ids, access log.
+#include "wire.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+#include <random>
+
+namespace tonearm::http::wire {
+
+namespace {
+
+// RFC 9110 IMF-fixdate, recomputed at most once a second per thread.
+const std::string& http_date_now() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached = buf;
+    cached_second = now;
+  }
+  return cached;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  out.append("\r\n");
+}
+
+bool valid_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == ':';
+}
+
+}  // namespace
+
+std::string_view reason_phrase(unsigned status) noexcept {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+  }
+}
+
+std::string request_id_for(std::string_view client_value) {
+  if (!client_value.empty() && client_value.size() <= 128) {
+    bool ok = true;
+    for (char c : client_value) ok = ok && valid_id_char(c);
+    if (ok) return std::string(client_value);
+  }
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+std::string serialize_head(const response& res, std::string_view request_id, bool keep_alive) {
+  std::string out;
+  out.reserve(256 + res.headers.size() * 48);
+  out.append("HTTP/1.1 ");
+  out.append(std::to_string(res.status));
+  out.push_back(' ');
+  out.append(reason_phrase(res.status));
+  out.append("\r\n");
+  for (const auto& f : res.headers) {
+    if (iequals(f.name, "Content-Length") || iequals(f.name, "Connection")) continue;
+    append_field(out, f.name, f.value);
+  }
+  append_field(out, "Server", "tonearm");
+  append_field(out, "Date", http_date_now());
+  append_field(out, "X-Request-Id", request_id);
+  bool bodyless = res.status < 200 || res.status == 204 || res.status == 304;
+  if (!bodyless) append_field(out, "Content-Length", std::to_string(res.stream ? res.stream->size() : res.body.size()));
+  append_field(out, "Connection", keep_alive && !wants_close(res) ? "keep-alive" : "close");
+  out.append("\r\n");
+  return out;
+}
+
+bool wants_close(const response& res) { return iequals(res.headers.get("Connection"), "close"); }
+
+void log_access(const request& req, const response& res, std::chrono::steady_clock::time_point started) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  // logfmt; the target is quoted with quotes and control bytes escaped.
+  std::string target;
+  target.reserve(req.target.size());
+  for (unsigned char c : req.target) {
+    if (c == '"' || c == '\\') { target.push_back('\\'); target.push_back(static_cast<char>(c)); }
+    else if (c < 0x20 || c == 0x7f) target.append("?");
+    else target.push_back(static_cast<char>(c));
+  }
+  spdlog::info("access request_id={} remote={} method={} target=\"{}\" status={} bytes={} duration_ms={:.3f}",
+               req.request_id, req.remote.empty() ? "-" : req.remote, req.method, target, res.status,
+               res.body_bytes_sent, static_cast<double>(us) / 1000.0);
+}
+
+}  // namespace tonearm::http::wire

@@ -1,0 +1,82 @@
+// PostgreSQL connection pool.
+#include "tonearm/store/pg_pool.hpp"
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include "tonearm/core/error.hpp"
+
+namespace tonearm::store {
+
+pg_lease::pg_lease(pg_pool& pool, std::unique_ptr<pqxx::connection> conn)
+    : pool_(&pool), conn_(std::move(conn)) {}
+
+pg_lease::pg_lease(pg_lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {}
+
+pg_lease::~pg_lease() {
+  if (conn_) pool_->release(std::move(conn_));
+}
+
+pg_pool::pg_pool(std::string url, std::size_t size, std::chrono::milliseconds acquire_timeout,
+                 std::function<void(pqxx::connection&)> prepare)
+    : url_(std::move(url)), size_(size), acquire_timeout_(acquire_timeout), prepare_(std::move(prepare)) {}
+
+pg_pool::~pg_pool() = default;
+
+pg_lease pg_pool::acquire() {
+  std::unique_lock lock(mutex_);
+  if (!available_.wait_for(lock, acquire_timeout_, [this] { return !idle_.empty() || open_ < size_; }))
+    throw api_error(errc::unavailable, "database busy: no connection free in time");
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return pg_lease(*this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  try {
+    auto conn = std::make_unique<pqxx::connection>(url_);
+    if (prepare_) prepare_(*conn);
+    return pg_lease(*this, std::move(conn));
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard relock(mutex_);
+      --open_;
+    }
+    available_.notify_one();
+    spdlog::warn("postgres connect failed: {}", e.what());
+    throw api_error(errc::unavailable, "database unavailable");
+  }
+}
+
+void pg_pool::release(std::unique_ptr<pqxx::connection> conn) {
+  {
+    std::lock_guard lock(mutex_);
+    if (broken(*conn)) {
+      --open_;  // dropped; the next acquire opens a fresh one
+    } else {
+      idle_.push_back(std::move(conn));
+    }
+  }
+  available_.notify_one();
+}
+
+bool pg_pool::broken(pqxx::connection& conn) {
+  // is_open() only reflects what libpq last saw; a failed command on a dead socket
+  // leaves CONNECTION_BAD, which is what we need after a server restart.
+  return !conn.is_open();
+}
+
+void pg_pool::throw_translated() {
+  try {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    spdlog::warn("postgres connection lost: {}", e.what());
+    throw api_error(errc::unavailable, "database unavailable");
+  } catch (const pqxx::in_doubt_error& e) {
+    spdlog::error("postgres commit in doubt: {}", e.what());
+    throw api_error(errc::unavailable, "database connection lost during commit; retry");
+  }
+}
+
+}  // namespace tonearm::store
