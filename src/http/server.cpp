@@ -190,16 +190,16 @@ net::awaitable<void> session::run() {
         co_await send_error_and_close(errc::header_too_large, "request header fields too large");
         co_return;
       }
+      if (ec == bhttp::error::body_limit) {  // Content-Length over the limit, seen in the head
+        co_await send_error_and_close(errc::payload_too_large, "request body larger than " +
+                                                                  std::to_string(srv_.options.max_body_bytes) + " bytes");
+        co_return;
+      }
       if (ec) {
         if (!is_quiet(ec)) co_await send_error_and_close(errc::bad_request, "malformed request: " + ec.message());
         co_return;
       }
       auto& head = parser.get();
-      if (auto len = parser.content_length(); len && *len > srv_.options.max_body_bytes) {
-        co_await send_error_and_close(errc::payload_too_large, "request body larger than " +
-                                                                  std::to_string(srv_.options.max_body_bytes) + " bytes");
-        co_return;
-      }
       if (!parser.is_done()) {
         if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};

@@ -1,0 +1,370 @@
+// Test helpers: processes, sockets, scratch databases, own Redis servers.
+#include "test_support.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace tonearm::testing {
+
+namespace {
+
+std::string required_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) throw std::runtime_error(std::string(name) + " is not set: run the tests through scripts/test");
+  return v;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string temp_path(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  const char* dir = std::getenv("TMPDIR");
+  return std::string(dir ? dir : "/tmp") + "/tonearm-test-" + stem + "-" + std::to_string(getpid()) + "-" +
+         std::to_string(counter++);
+}
+
+}  // namespace
+
+std::string admin_database_url() { return required_env("TONEARM_TEST_DATABASE_URL"); }
+std::string shared_redis_url() { return required_env("TONEARM_TEST_REDIS_URL"); }
+std::string tonearm_binary() {
+  const char* v = std::getenv("TONEARM_BIN");
+  return v && *v ? v : "build/tonearm";
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("bind failed");
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// ---- child_process ----
+
+child_process::child_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env)
+    : log_path_(temp_path("out")) {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  for (const auto& [k, v] : extra_env) env[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, args;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& s : argv_copy) args.push_back(s.data());
+  args.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+}
+
+child_process::~child_process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait(std::chrono::seconds(5));
+  }
+  std::remove(log_path_.c_str());
+}
+
+void child_process::signal(int sig) const { ::kill(pid_, sig); }
+
+std::optional<int> child_process::wait(std::chrono::milliseconds timeout) {
+  if (status_) return status_;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int st = 0;
+    pid_t r = ::waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      return status_;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+bool child_process::running() { return !status_ && !wait(std::chrono::milliseconds(0)); }
+
+std::string child_process::output() const {
+  std::ifstream in(log_path_);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+run_result run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
+                       std::chrono::milliseconds timeout) {
+  child_process p(argv, extra_env);
+  auto status = p.wait(timeout);
+  if (!status) throw std::runtime_error("command timed out: " + argv[0]);
+  return {*status, p.output()};
+}
+
+// ---- scratch_database ----
+
+namespace {
+std::string with_database(const std::string& url, const std::string& db) {
+  auto slash = url.rfind('/');
+  auto query = url.find('?', slash);
+  return url.substr(0, slash + 1) + db + (query == std::string::npos ? "" : url.substr(query));
+}
+}  // namespace
+
+std::vector<std::string> scratch_database::admin_query(const std::string& sql) {
+  pqxx::connection c(admin_database_url());
+  pqxx::nontransaction tx(c);
+  std::vector<std::string> out;
+  for (const auto& row : tx.exec(sql)) out.push_back(row[0].is_null() ? "" : row[0].c_str());
+  return out;
+}
+
+scratch_database::scratch_database() {
+  static std::atomic<int> counter{0};
+  name_ = "t_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+  admin_query("CREATE DATABASE " + name_);
+  url_ = with_database(admin_database_url(), name_);
+}
+
+scratch_database::~scratch_database() {
+  try {
+    admin_query("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (...) {
+  }
+}
+
+std::vector<std::string> scratch_database::query(const std::string& sql) const {
+  pqxx::connection c(url_);
+  pqxx::nontransaction tx(c);
+  std::vector<std::string> out;
+  for (const auto& row : tx.exec(sql)) out.push_back(row[0].is_null() ? "" : row[0].c_str());
+  return out;
+}
+
+// ---- redis_server ----
+
+redis_server::redis_server() : port_(free_port()) { start(); }
+
+redis_server::~redis_server() { stop(); }
+
+void redis_server::start() {
+  proc_ = std::make_unique<child_process>(
+      std::vector<std::string>{"redis-server", "--bind", "127.0.0.1", "--port", std::to_string(port_), "--save", "",
+                               "--appendonly", "no"},
+      std::map<std::string, std::string>{});
+  for (int i = 0; i < 200; ++i) {
+    try {
+      http_connection probe(port_);  // a TCP connect is enough to know it listens
+      return;
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  throw std::runtime_error("redis-server did not start: " + proc_->output());
+}
+
+void redis_server::stop() {
+  if (!proc_) return;
+  proc_->signal(SIGKILL);  // like a crash: no goodbye to clients
+  proc_->wait(std::chrono::seconds(5));
+  proc_.reset();
+}
+
+// ---- HTTP ----
+
+std::string http_reply::header(const std::string& name) const {
+  for (const auto& [k, v] : headers)
+    if (lower(k) == lower(name)) return v;
+  return "";
+}
+
+bool http_reply::has_header(const std::string& name) const {
+  for (const auto& [k, v] : headers)
+    if (lower(k) == lower(name)) return true;
+  return false;
+}
+
+http_connection::http_connection(int port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error(std::string("connect failed: ") + std::strerror(err));
+  }
+  int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+http_connection::~http_connection() { close(); }
+
+void http_connection::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void http_connection::send_raw(const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) throw std::runtime_error(std::string("send failed: ") + std::strerror(errno));
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
+void http_connection::send_request(const std::string& method, const std::string& target,
+                                   const std::vector<std::pair<std::string, std::string>>& headers,
+                                   const std::string& body) {
+  std::string out = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
+    out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  out += "\r\n" + body;
+  send_raw(out);
+}
+
+bool http_connection::fill(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) throw std::runtime_error("timed out reading from server");
+  pollfd p{fd_, POLLIN, 0};
+  int r = ::poll(&p, 1, static_cast<int>(left.count()));
+  if (r == 0) throw std::runtime_error("timed out reading from server");
+  char buf[65536];
+  ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n <= 0) return false;
+  buffer_.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+http_reply http_connection::read_reply(bool head_request, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t end;
+  while ((end = buffer_.find("\r\n\r\n")) == std::string::npos)
+    if (!fill(deadline)) throw std::runtime_error("connection closed before a response head");
+  http_reply reply;
+  std::istringstream head(buffer_.substr(0, end));
+  buffer_.erase(0, end + 4);
+  std::string line;
+  std::getline(head, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  // "HTTP/1.1 200 OK"
+  auto sp1 = line.find(' ');
+  auto sp2 = line.find(' ', sp1 + 1);
+  reply.status = std::stoi(line.substr(sp1 + 1, sp2 - sp1 - 1));
+  reply.reason = sp2 == std::string::npos ? "" : line.substr(sp2 + 1);
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    reply.headers.emplace_back(line.substr(0, colon), value);
+  }
+  bool bodyless = head_request || reply.status == 204 || reply.status == 304 || reply.status < 200;
+  if (!bodyless) {
+    std::string cl = reply.header("Content-Length");
+    if (cl.empty()) throw std::runtime_error("response without Content-Length");
+    std::size_t length = std::stoull(cl);
+    while (buffer_.size() < length)
+      if (!fill(deadline)) throw std::runtime_error("connection closed mid-body");
+    reply.body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+  }
+  return reply;
+}
+
+bool http_connection::closed_by_peer(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  try {
+    while (fill(deadline)) {
+    }
+    return true;  // EOF or reset
+  } catch (const std::runtime_error&) {
+    return false;  // still open at the deadline
+  }
+}
+
+http_reply http_request(int port, const std::string& method, const std::string& target,
+                        const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
+  http_connection c(port);
+  c.send_request(method, target, headers, body);
+  return c.read_reply(method == "HEAD");
+}
+
+// ---- server_process ----
+
+server_process::server_process(const std::string& database_url, const std::string& redis_url,
+                               std::map<std::string, std::string> settings)
+    : port_(free_port()) {
+  settings.emplace("TONEARM_LISTEN", "127.0.0.1:" + std::to_string(port_));
+  settings.emplace("TONEARM_DATABASE_URL", database_url);
+  settings.emplace("TONEARM_REDIS_URL", redis_url);
+  settings.emplace("TONEARM_LOG_LEVEL", "info");
+  settings.emplace("TONEARM_THREADS", "2");
+  settings.emplace("TONEARM_CONFIG", "/dev/null");  // defaults + env only
+  proc_ = std::make_unique<child_process>(std::vector<std::string>{tonearm_binary(), "serve"}, settings);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!proc_->running()) throw std::runtime_error("tonearm serve exited early:\n" + proc_->output());
+    try {
+      if (http_request(port_, "GET", "/healthz").status == 200) return;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("tonearm serve did not become healthy:\n" + proc_->output());
+}
+
+int server_process::terminate(std::chrono::milliseconds timeout) {
+  proc_->signal(SIGTERM);
+  auto status = proc_->wait(timeout);
+  if (!status) throw std::runtime_error("tonearm did not exit after SIGTERM");
+  return *status;
+}
+
+}  // namespace tonearm::testing

@@ -1,0 +1,146 @@
+// Test helpers that talk to real things: processes, sockets, PostgreSQL, Redis.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tonearm::testing {
+
+// Environment given by scripts/test. Fails the test (not skip) when missing.
+std::string admin_database_url();   // TONEARM_TEST_DATABASE_URL (database "postgres")
+std::string shared_redis_url();     // TONEARM_TEST_REDIS_URL
+std::string tonearm_binary();       // TONEARM_BIN, default build/tonearm
+
+// A port on 127.0.0.1 nothing listens on right now.
+int free_port();
+
+// A child process with its stdout+stderr in a file; killed (SIGKILL) if still running
+// when destroyed.
+class child_process {
+ public:
+  child_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const;
+  // Waits up to `timeout` for exit; returns the exit status (128+signal when killed),
+  // or nullopt on time-out.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  bool running();
+  std::string output() const;  // everything it printed so far
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+  std::optional<int> status_;
+};
+
+// Runs a command to completion; returns exit status and output.
+struct run_result {
+  int status;
+  std::string output;
+};
+run_result run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// A fresh, empty database on the test server, dropped (with force) at destruction.
+class scratch_database {
+ public:
+  scratch_database();
+  ~scratch_database();
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+  // Runs SQL (as a simple query) on this database; returns the first column of each row.
+  std::vector<std::string> query(const std::string& sql) const;
+  // Runs SQL on the admin database.
+  static std::vector<std::string> admin_query(const std::string& sql);
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
+// A redis-server of the test's own on a free port, so it can be stopped mid-test.
+class redis_server {
+ public:
+  redis_server();
+  ~redis_server();
+  int port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+  void stop();
+  void start();  // again, on the same port
+
+ private:
+  int port_;
+  std::unique_ptr<child_process> proc_;
+};
+
+// An HTTP response as read off the wire.
+struct http_reply {
+  int status = 0;
+  std::string reason;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string header(const std::string& name) const;  // "" when absent
+  bool has_header(const std::string& name) const;
+};
+
+// A raw TCP connection to the server, for tests that need exact bytes on the wire.
+class http_connection {
+ public:
+  explicit http_connection(int port);
+  ~http_connection();
+  http_connection(const http_connection&) = delete;
+  http_connection& operator=(const http_connection&) = delete;
+
+  void send_raw(const std::string& bytes);
+  // Sends one request; adds Host and Content-Length.
+  void send_request(const std::string& method, const std::string& target,
+                    const std::vector<std::pair<std::string, std::string>>& headers = {},
+                    const std::string& body = {});
+  // Reads one response (Content-Length bodies; `head_request` reads no body).
+  // Throws std::runtime_error on time-out or a closed connection.
+  http_reply read_reply(bool head_request = false, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // True when the server closed the connection within `timeout` (read returns EOF or
+  // a reset); false when the connection is still open.
+  bool closed_by_peer(std::chrono::milliseconds timeout);
+  // Stops reading for good (client hangs up).
+  void close();
+
+ private:
+  bool fill(std::chrono::steady_clock::time_point deadline);
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// One request on a new connection.
+http_reply http_request(int port, const std::string& method, const std::string& target,
+                        const std::vector<std::pair<std::string, std::string>>& headers = {},
+                        const std::string& body = {});
+
+// A `tonearm serve` on a free port against `database_url` and `redis_url`, with extra
+// TONEARM_* settings; waits until /healthz answers.
+class server_process {
+ public:
+  server_process(const std::string& database_url, const std::string& redis_url,
+                 std::map<std::string, std::string> settings = {});
+  int port() const { return port_; }
+  child_process& process() { return *proc_; }
+  http_reply get(const std::string& target) { return http_request(port_, "GET", target); }
+  // SIGTERM and wait; returns the exit status.
+  int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+ private:
+  int port_;
+  std::unique_ptr<child_process> proc_;
+};
+
+}  // namespace tonearm::testing

@@ -1,0 +1,86 @@
+// Configuration: file keys, environment overrides, one-line errors naming the key.
+#include "tonearm/app/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tonearm::app {
+namespace {
+
+TEST(Config, DefaultsWithoutFileOrEnvironment) {
+  auto c = load_config("", {});
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 8080);
+  EXPECT_EQ(c.log_level, "info");
+}
+
+TEST(Config, FileSetsKeys) {
+  auto c = load_config(R"({"listen":"0.0.0.0:9000","threads":4,"redis_url":"redis://r:1/2"})", {});
+  EXPECT_EQ(c.listen_host, "0.0.0.0");
+  EXPECT_EQ(c.listen_port, 9000);
+  EXPECT_EQ(c.threads, 4);
+  EXPECT_EQ(c.redis_url, "redis://r:1/2");
+}
+
+TEST(Config, EnvironmentOverridesFile) {
+  auto c = load_config(R"({"threads":4,"log_level":"warn"})",
+                       {{"TONEARM_THREADS", "8"}, {"TONEARM_BLOB_DIR", "/data/blobs"}, {"PATH", "/bin"}});
+  EXPECT_EQ(c.threads, 8);
+  EXPECT_EQ(c.log_level, "warn");
+  EXPECT_EQ(c.blob_dir, "/data/blobs");
+}
+
+TEST(Config, TimeoutsAreMilliseconds) {
+  auto c = load_config("", {{"TONEARM_HEADER_TIMEOUT_MS", "250"}});
+  EXPECT_EQ(c.header_timeout, std::chrono::milliseconds(250));
+}
+
+TEST(Config, BracketedIpv6Listen) {
+  auto c = load_config("", {{"TONEARM_LISTEN", "[::1]:8081"}});
+  EXPECT_EQ(c.listen_host, "::1");
+  EXPECT_EQ(c.listen_port, 8081);
+}
+
+std::string error_of(const std::string& file, const std::map<std::string, std::string>& env) {
+  try {
+    load_config(file, env);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, BadEnvironmentValueNamesKeyAndVariable) {
+  auto msg = error_of("", {{"TONEARM_THREADS", "abc"}});
+  EXPECT_NE(msg.find("'threads'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("TONEARM_THREADS"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("abc"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line";
+}
+
+TEST(Config, OutOfRangeAndMalformedValuesAreRefused) {
+  EXPECT_NE(error_of("", {{"TONEARM_THREADS", "0"}}), "");
+  EXPECT_NE(error_of("", {{"TONEARM_LISTEN", "8080"}}), "");
+  EXPECT_NE(error_of("", {{"TONEARM_LISTEN", "host:99999"}}), "");
+  EXPECT_NE(error_of("", {{"TONEARM_REDIS_URL", "http://x"}}), "");
+  EXPECT_NE(error_of("", {{"TONEARM_DATABASE_URL", "mysql://x"}}), "");
+  EXPECT_NE(error_of("", {{"TONEARM_LOG_LEVEL", "loud"}}), "");
+  EXPECT_NE(error_of("", {{"TONEARM_DB_POOL_SIZE", "12x"}}), "");
+}
+
+TEST(Config, BadFileValueNamesKey) {
+  auto msg = error_of(R"({"db_pool_size": -3})", {});
+  EXPECT_NE(msg.find("'db_pool_size'"), std::string::npos) << msg;
+  EXPECT_NE(error_of(R"({"threads": true})", {}).find("'threads'"), std::string::npos);
+}
+
+TEST(Config, UnknownKeysAreErrorsNotIgnored) {
+  EXPECT_NE(error_of(R"({"thread": 2})", {}).find("'thread'"), std::string::npos);
+  EXPECT_NE(error_of("", {{"TONEARM_THREAD", "2"}}).find("TONEARM_THREAD"), std::string::npos);
+}
+
+TEST(Config, InvalidJsonIsAClearError) { EXPECT_NE(error_of("{not json", {}).find("JSON"), std::string::npos); }
+
+TEST(Config, EnvNameIsUpperCasePrefixed) { EXPECT_EQ(env_name("db_pool_size"), "TONEARM_DB_POOL_SIZE"); }
+
+}  // namespace
+}  // namespace tonearm::app
