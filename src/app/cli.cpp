@@ -13,7 +13,12 @@
 #include "tonearm/app/config.hpp"
 #include "tonearm/app/services.hpp"
 #include "tonearm/http/server.hpp"
+#include "tonearm/catalog/ingest.hpp"
+#include "tonearm/store/catalog_writer.hpp"
 #include "tonearm/store/migrations.hpp"
+
+#include <sodium.h>
+#include <unistd.h>
 
 #ifndef TONEARM_VERSION
 #define TONEARM_VERSION "0.0.0"
@@ -28,6 +33,8 @@ constexpr const char* usage = R"(tonearm - a music streaming server
 Usage:
   tonearm serve   [--config FILE]   run the HTTP server (applies migrations first)
   tonearm migrate [--config FILE]   apply database migrations and exit
+  tonearm ingest  [--config FILE] DIR...
+                                    add the tagged audio files under DIR to the catalog
   tonearm --help | --version
 
 Configuration comes from FILE (default: config/tonearm.json if present, or the
@@ -63,6 +70,44 @@ int cmd_migrate(const config& c) {
   auto report = migrate_with_retry(c, std::chrono::milliseconds(0));
   spdlog::info("migrations: {} applied now, {} already applied, schema version {}", report.applied,
                report.already_applied, report.current_version);
+  return 0;
+}
+
+// A progress bar on a terminal, one line per file otherwise.
+void show_progress(const catalog::ingest_progress& p, bool tty) {
+  double mb = static_cast<double>(p.bytes_read) / 1e6;
+  double rate = p.seconds > 0 ? mb / p.seconds : 0;
+  if (tty) {
+    int width = 30;
+    int filled = p.total ? static_cast<int>(width * p.done / p.total) : width;
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu files  %.1f MB  %.1f MB/s ", std::string(filled, '#').c_str(),
+                 std::string(width - filled, ' ').c_str(), p.done, p.total, mb, rate);
+    if (p.done == p.total) std::fprintf(stderr, "\n");
+  } else {
+    std::fprintf(stderr, "ingest %zu/%zu %s: %s\n", p.done, p.total, p.event.c_str(), p.last_path.c_str());
+  }
+  std::fflush(stderr);
+}
+
+int cmd_ingest(const config& c, const std::vector<std::string>& dirs) {
+  if (dirs.empty()) {
+    std::cerr << "tonearm: ingest needs at least one directory\n";
+    return 2;
+  }
+  migrate_with_retry(c, std::chrono::milliseconds(0));
+  store::pg_pool db(c.database_url, 2, c.db_timeout);
+  std::filesystem::create_directories(c.blob_dir);
+  store::local_blob_store blobs(c.blob_dir);
+  store::catalog_writer writer(db);
+  std::vector<std::filesystem::path> paths(dirs.begin(), dirs.end());
+  bool tty = ::isatty(STDERR_FILENO) == 1;
+  auto started = std::chrono::steady_clock::now();
+  auto summary = catalog::ingest(paths, blobs, writer, [tty](const catalog::ingest_progress& p) { show_progress(p, tty); });
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (const auto& [path, reason] : summary.skipped_files) std::cout << "skipped " << path << ": " << reason << "\n";
+  std::printf("ingest: %d added, %d unchanged, %d skipped, %.1f MB stored, %d authors updated, %.1f s\n",
+              summary.added, summary.unchanged, summary.skipped, static_cast<double>(summary.bytes_stored) / 1e6,
+              summary.authors_updated, secs);
   return 0;
 }
 
@@ -103,6 +148,7 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   std::string command = args[0];
+  std::vector<std::string> operands;
   std::string config_path = "config/tonearm.json";
   bool explicit_path = false;
   if (const char* env = std::getenv("TONEARM_CONFIG")) {
@@ -113,12 +159,14 @@ int run_cli(int argc, char** argv) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
       explicit_path = true;
+    } else if (command == "ingest" && (args[i].empty() || args[i][0] != '-')) {
+      operands.push_back(args[i]);
     } else {
       std::cerr << "tonearm: unexpected argument '" << args[i] << "'\n" << usage;
       return 2;
     }
   }
-  if (command != "serve" && command != "migrate") {
+  if (command != "serve" && command != "migrate" && command != "ingest") {
     std::cerr << "tonearm: unknown command '" << command << "'\n" << usage;
     return 2;
   }
@@ -131,8 +179,13 @@ int run_cli(int argc, char** argv) {
   }
   setup_logging(c.log_level);
   std::signal(SIGPIPE, SIG_IGN);
+  if (sodium_init() < 0) {
+    spdlog::critical("libsodium failed to initialise");
+    return 1;
+  }
   try {
     if (command == "migrate") return cmd_migrate(c);
+    if (command == "ingest") return cmd_ingest(c, operands);
     return cmd_serve(c);
   } catch (const std::exception& e) {
     spdlog::critical("{} failed: {}", command, e.what());

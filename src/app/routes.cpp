@@ -1,6 +1,9 @@
 // The route table.
 #include "routes.hpp"
 
+#include <memory>
+
+#include "catalog/catalog_handlers.hpp"
 #include "health_handlers.hpp"
 
 namespace tonearm::app {
@@ -10,6 +13,12 @@ http::router build_routes(services& s) {
   http::router r;
   r.add("GET", "/healthz", handle_healthz, execution::inline_io);
   r.add("GET", "/readyz", readyz_handler(s));
+
+  auto catalog = std::make_shared<catalog::catalog_handlers>(s.catalog);
+  r.add("GET", "/v1/search", [catalog](http::request& q) { return catalog->search(q); });
+  r.add("GET", "/v1/songs/{id}", [catalog](http::request& q) { return catalog->song(q); });
+  r.add("GET", "/v1/authors/{id}", [catalog](http::request& q) { return catalog->author(q); });
+  r.add("GET", "/v1/albums/{id}", [catalog](http::request& q) { return catalog->album(q); });
   return r;
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "tonearm/app/config.hpp"
+#include "tonearm/store/blob_store.hpp"
+#include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/store/pg_pool.hpp"
 #include "tonearm/store/redis_client.hpp"
 #include "tonearm/store/worker_pool.hpp"
@@ -14,6 +16,8 @@ struct services {
   app::config cfg;
   store::pg_pool db;
   store::redis_client redis;
+  store::local_blob_store blobs;
+  store::catalog_repository catalog;
   store::worker_pool workers;  // last: stopped first, while db and redis still exist
 };
 

@@ -1,0 +1,70 @@
+// Search requests: parsing q (with field prefixes) and the filters, and turning the
+// analysed words into PostgreSQL tsquery text. Pure functions, tested by tables.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tonearm::catalog {
+
+// Which part of a song a term must match (tsvector weights: title A, author B, album C).
+enum class search_field { any, title, author, album };
+
+struct search_term {
+  std::string text;  // as typed (folding and tokenising happen in PostgreSQL)
+  search_field field = search_field::any;
+};
+
+struct year_range {
+  int from = 0;
+  int to = 0;
+};
+
+struct search_query {
+  std::vector<search_term> terms;
+  std::optional<std::string> genre;    // compared accent- and case-folded
+  std::optional<year_range> years;
+  std::optional<std::string> country;  // ISO 3166-1 alpha-2, any case
+  bool songs = true, authors = true, albums = true;
+  int limit = 20;
+  int offset = 0;
+};
+
+struct search_params {
+  std::optional<std::string> q, type, limit, offset, genre, year, country;
+};
+
+inline constexpr int max_search_limit = 50;
+inline constexpr int max_search_offset = 10000;
+
+// Validates and parses. `q` may hold field prefixes: artist:radiohead (also author:),
+// title:, album:, genre:rock, year:1997 or year:1990-1999, country:IS; a value may be
+// quoted: artist:"sigur ros". Explicit parameters win over prefixes in q.
+// Throws tonearm::api_error(bad_request) with a message naming the parameter.
+search_query parse_search(const search_params& params);
+
+// "1997" or "1990-1999" (years 1000..9999); nullopt when malformed or reversed.
+std::optional<year_range> parse_year_range(std::string_view text);
+
+// One lexeme of the query after PostgreSQL folded and tokenised it.
+struct analysed_word {
+  std::string lexeme;
+  search_field field = search_field::any;
+  std::vector<std::string> corrections;  // similar catalog words, best first
+};
+
+struct tsqueries {
+  std::string exact;  // every word as a prefix: 'karma':* & 'pol':*
+  std::string fuzzy;  // words widened by their corrections; == exact if none
+};
+
+// Builds the tsquery texts (for a ::tsquery cast: lexemes quoted and escaped).
+// With `weights`, field-restricted words carry their weight ('radiohead':*B).
+tsqueries build_tsqueries(const std::vector<analysed_word>& words, bool weights);
+
+// Quotes a lexeme for tsquery syntax: 'it''s'.
+std::string quote_lexeme(std::string_view lexeme);
+
+}  // namespace tonearm::catalog

@@ -1,0 +1,57 @@
+// Audio bytes by content key (SHA-256 hex). A local directory today; the interface is
+// what an S3-backed store would implement.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace tonearm::store {
+
+// True for 64 lowercase hex digits: the only keys a store accepts, so a key can
+// never name a path outside the store.
+bool valid_blob_key(std::string_view key) noexcept;
+
+// An open blob; reads at any offset (for byte ranges). Not thread-safe.
+class blob_reader {
+ public:
+  virtual ~blob_reader() = default;
+  virtual std::uint64_t size() const = 0;
+  // Reads up to `n` bytes at `offset` into `out`; returns bytes read (0 at the end).
+  // Throws std::runtime_error on an I/O error.
+  virtual std::size_t read(std::uint64_t offset, char* out, std::size_t n) = 0;
+};
+
+class blob_store {
+ public:
+  virtual ~blob_store() = default;
+  virtual bool exists(std::string_view key) const = 0;
+  // nullptr when the blob is missing. Throws std::invalid_argument for a bad key.
+  virtual std::unique_ptr<blob_reader> open(std::string_view key) const = 0;
+  // Stores the file at `source` under `key` atomically (temp file + fsync + rename):
+  // a crash leaves either no blob or the whole blob. Returns false when it was
+  // already there (nothing written). Throws std::runtime_error on I/O errors.
+  virtual bool put_file(std::string_view key, const std::filesystem::path& source) = 0;
+};
+
+// Blobs at ROOT/ab/cd/abcd…: two levels of 256 folders keep directories small.
+class local_blob_store final : public blob_store {
+ public:
+  explicit local_blob_store(std::filesystem::path root);
+  bool exists(std::string_view key) const override;
+  std::unique_ptr<blob_reader> open(std::string_view key) const override;
+  bool put_file(std::string_view key, const std::filesystem::path& source) override;
+  std::filesystem::path path_for(std::string_view key) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+// SHA-256 of a file's bytes as 64 lowercase hex digits; also returns its size.
+// Throws std::runtime_error when the file cannot be read.
+std::string sha256_file(const std::filesystem::path& path, std::uint64_t* size = nullptr);
+
+}  // namespace tonearm::store

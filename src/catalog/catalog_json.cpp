@@ -1,0 +1,45 @@
+// Catalog entity JSON.
+#include "tonearm/catalog/catalog_json.hpp"
+
+namespace tonearm::catalog {
+
+namespace {
+nlohmann::json date_json(const partial_date& d) { return d.known() ? nlohmann::json(d.iso()) : nlohmann::json(nullptr); }
+template <class T>
+nlohmann::json opt_json(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+}  // namespace
+
+nlohmann::json song_json(const song& s) {
+  return {{"id", s.id},
+          {"title", s.title},
+          {"author", {{"id", s.author.id}, {"name", s.author.name}}},
+          {"album", s.album ? nlohmann::json{{"id", s.album->id}, {"title", s.album->title}} : nlohmann::json(nullptr)},
+          {"genre", opt_json(s.genre)},
+          {"release_date", date_json(s.release)},
+          {"duration_ms", s.duration_ms},
+          {"track_number", opt_json(s.track_number)},
+          {"play_count", s.play_count},
+          {"stream_url", "/v1/songs/" + std::to_string(s.id) + "/stream"},
+          {"mime_type", s.mime_type}};
+}
+
+nlohmann::json author_json(const author& a) {
+  return {{"id", a.id},
+          {"name", a.name},
+          {"country", opt_json(a.country)},
+          {"date_of_birth", opt_json(a.date_of_birth)},
+          {"status", opt_json(a.status)},
+          {"play_count", a.play_count}};
+}
+
+nlohmann::json album_json(const album& a) {
+  return {{"id", a.id},
+          {"title", a.title},
+          {"author", {{"id", a.author.id}, {"name", a.author.name}}},
+          {"release_date", date_json(a.release)},
+          {"track_count", a.track_count}};
+}
+
+}  // namespace tonearm::catalog

@@ -1,0 +1,139 @@
+// Ingest: walk, tag, hash, store, upsert.
+#include "tonearm/catalog/ingest.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+
+#include "tag_reader.hpp"
+
+namespace tonearm::catalog {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> collect(const std::vector<fs::path>& dirs, std::vector<fs::path>& sidecars) {
+  std::vector<fs::path> files;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw std::runtime_error("not a directory: " + dir.string());
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (!it->is_regular_file(ec)) continue;
+      if (it->path().filename() == "authors.json") sidecars.push_back(it->path());
+      else files.push_back(it->path());
+    }
+    if (ec) throw std::runtime_error("cannot read directory " + dir.string() + ": " + ec.message());
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  std::sort(sidecars.begin(), sidecars.end());
+  return files;
+}
+
+std::optional<std::string> text_field(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+  if (!j[key].is_string()) throw std::runtime_error(std::string("'") + key + "' must be a string");
+  return j[key].get<std::string>();
+}
+
+int apply_sidecar(const fs::path& path, store::catalog_writer& writer, ingest_summary& summary) {
+  std::ifstream in(path);
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    summary.skipped_files.emplace_back(path.string(), "authors.json is not a JSON object");
+    return 0;
+  }
+  int updated = 0;
+  for (const auto& [name, details] : doc.items()) {
+    try {
+      if (!details.is_object()) throw std::runtime_error("details must be an object");
+      store::author_details d;
+      d.country = text_field(details, "country");
+      if (d.country) {
+        if (d.country->size() != 2) throw std::runtime_error("country must be a two-letter code");
+        for (auto& c : *d.country) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      d.date_of_birth = text_field(details, "date_of_birth");
+      if (d.date_of_birth) {
+        auto p = partial_date::parse(*d.date_of_birth);
+        if (!p || p->day == 0) throw std::runtime_error("date_of_birth must be YYYY-MM-DD");
+      }
+      d.status = text_field(details, "status");
+      if (writer.set_author_details(name, d)) ++updated;
+    } catch (const std::runtime_error& e) {
+      summary.skipped_files.emplace_back(path.string() + " [" + name + "]", e.what());
+    }
+  }
+  return updated;
+}
+
+}  // namespace
+
+ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blobs, store::catalog_writer& writer,
+                      const std::function<void(const ingest_progress&)>& on_progress) {
+  std::vector<fs::path> sidecars;
+  auto files = collect(dirs, sidecars);
+  ingest_summary summary;
+  ingest_progress progress;
+  progress.total = files.size();
+  auto started = std::chrono::steady_clock::now();
+  for (const auto& file : files) {
+    progress.last_path = file.string();
+    auto tags_or_reason = read_audio_tags(file);
+    if (auto* reason = std::get_if<std::string>(&tags_or_reason)) {
+      ++summary.skipped;
+      summary.skipped_files.emplace_back(file.string(), *reason);
+      progress.event = "skipped: " + *reason;
+    } else {
+      auto& tags = std::get<audio_tags>(tags_or_reason);
+      std::uint64_t size = 0;
+      std::string key;
+      try {
+        key = store::sha256_file(file, &size);
+      } catch (const std::runtime_error& e) {
+        ++summary.skipped;
+        summary.skipped_files.emplace_back(file.string(), e.what());
+        progress.event = std::string("skipped: ") + e.what();
+        ++progress.done;
+        if (on_progress) on_progress(progress);
+        continue;
+      }
+      progress.bytes_read += size;
+      if (blobs.put_file(key, file)) summary.bytes_stored += size;
+      store::song_upsert s;
+      s.title = tags.title.empty() ? file.stem().string() : tags.title;
+      s.artist = tags.artist.empty() ? "Unknown Artist" : tags.artist;
+      s.album = tags.album;
+      s.album_artist = tags.album_artist;
+      s.genre = tags.genre;
+      s.release = tags.release;
+      s.track_number = tags.track_number;
+      s.duration_ms = tags.duration_ms;
+      s.bitrate_kbps = tags.bitrate_kbps;
+      s.blob_key = key;
+      s.byte_size = static_cast<std::int64_t>(size);
+      s.mime_type = tags.mime_type;
+      if (writer.upsert_song(s) == store::catalog_writer::outcome::added) {
+        ++summary.added;
+        progress.event = "added";
+      } else {
+        ++summary.unchanged;
+        progress.event = "unchanged";
+      }
+    }
+    ++progress.done;
+    progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (on_progress) on_progress(progress);
+  }
+  for (const auto& sidecar : sidecars) summary.authors_updated += apply_sidecar(sidecar, writer, summary);
+  writer.refresh_search_words();
+  return summary;
+}
+
+}  // namespace tonearm::catalog

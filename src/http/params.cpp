@@ -1,0 +1,69 @@
+// Ids, URL encoding, paging objects.
+#include "tonearm/http/params.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+#include "tonearm/core/error.hpp"
+
+namespace tonearm::http {
+
+std::int64_t path_id(const request& req, std::string_view name, std::string_view what) {
+  const std::string& text = req.param(name);
+  std::int64_t id = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc{} || p != text.data() + text.size() || id <= 0 || text[0] == '+')
+    throw api_error(errc::bad_request,
+                    std::string(what) + " id must be a positive integer, got '" + text.substr(0, 64) + "'");
+  return id;
+}
+
+std::string url_encode(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+namespace {
+std::string page_url(const request& req, const std::vector<std::pair<std::string, std::string>>& overrides,
+                     int limit, int offset) {
+  std::string url = req.path + "?";
+  bool first = true;
+  auto add = [&](const std::string& k, const std::string& v) {
+    if (!first) url += '&';
+    first = false;
+    url += url_encode(k) + "=" + url_encode(v);
+  };
+  for (const auto& [k, v] : req.query_params) {
+    if (k == "offset" || k == "limit") continue;
+    bool overridden = false;
+    for (const auto& o : overrides) overridden = overridden || o.first == k;
+    if (!overridden) add(k, v);
+  }
+  for (const auto& [k, v] : overrides) add(k, v);
+  add("offset", std::to_string(offset));
+  add("limit", std::to_string(limit));
+  return url;
+}
+}  // namespace
+
+nlohmann::json paging_object(nlohmann::json items, std::int64_t total, int limit, int offset, const request& req,
+                             const std::vector<std::pair<std::string, std::string>>& overrides) {
+  nlohmann::json page{{"items", std::move(items)}, {"total", total}, {"limit", limit}, {"offset", offset}};
+  page["next"] = offset + limit < total ? nlohmann::json(page_url(req, overrides, limit, offset + limit)) : nullptr;
+  page["previous"] = offset > 0 ? nlohmann::json(page_url(req, overrides, limit, std::max(0, offset - limit))) : nullptr;
+  return page;
+}
+
+}  // namespace tonearm::http

@@ -1,0 +1,54 @@
+// Row -> entity mapping.
+#include "catalog_rows.hpp"
+
+namespace tonearm::store::rows {
+
+catalog::partial_date date_from(const pqxx::field& date_text, int precision) {
+  catalog::partial_date d;
+  if (date_text.is_null() || precision <= 0) return d;
+  auto parsed = catalog::partial_date::parse(date_text.as<std::string>());
+  if (!parsed) return d;
+  d.year = parsed->year;
+  if (precision >= 2) d.month = parsed->month;
+  if (precision >= 3) d.day = parsed->day;
+  return d;
+}
+
+catalog::song song_from_row(const pqxx::row& r) {
+  catalog::song s;
+  s.id = r[0].as<std::int64_t>();
+  s.title = r[1].as<std::string>();
+  s.author = {r[2].as<std::int64_t>(), r[3].as<std::string>()};
+  if (!r[4].is_null()) s.album = catalog::album_ref{r[4].as<std::int64_t>(), r[5].as<std::string>()};
+  if (!r[6].is_null()) s.genre = r[6].as<std::string>();
+  s.release = date_from(r[7], r[8].as<int>());
+  if (!r[9].is_null()) s.track_number = r[9].as<int>();
+  s.duration_ms = r[10].as<int>();
+  s.play_count = r[11].as<std::int64_t>();
+  s.mime_type = r[12].as<std::string>();
+  s.byte_size = r[13].as<std::int64_t>();
+  s.blob_key = r[14].as<std::string>();
+  return s;
+}
+
+catalog::album album_from_row(const pqxx::row& r) {
+  catalog::album a;
+  a.id = r[0].as<std::int64_t>();
+  a.title = r[1].as<std::string>();
+  a.author = {r[2].as<std::int64_t>(), r[3].as<std::string>()};
+  a.release = date_from(r[4], r[5].as<int>());
+  return a;
+}
+
+catalog::author author_from_row(const pqxx::row& r) {
+  catalog::author a;
+  a.id = r[0].as<std::int64_t>();
+  a.name = r[1].as<std::string>();
+  if (!r[2].is_null()) a.country = r[2].as<std::string>();
+  if (!r[3].is_null()) a.date_of_birth = r[3].as<std::string>();
+  if (!r[4].is_null()) a.status = r[4].as<std::string>();
+  a.play_count = r[5].as<std::int64_t>();
+  return a;
+}
+
+}  // namespace tonearm::store::rows

@@ -1,0 +1,27 @@
+// Row -> entity mapping shared by the catalog SQL files (private to store/).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include "tonearm/catalog/types.hpp"
+
+namespace tonearm::store::rows {
+
+// The columns song_from_row() reads, in order; FROM songs s JOIN authors a LEFT JOIN albums al.
+inline constexpr const char* song_columns =
+    "s.id, s.title, s.author_id, a.name, s.album_id, al.title, s.genre, s.release_date::text, "
+    "s.release_precision, s.track_number, s.duration_ms, s.play_count, s.mime_type, s.byte_size, s.blob_key";
+inline constexpr const char* song_from =
+    " FROM songs s JOIN authors a ON a.id = s.author_id LEFT JOIN albums al ON al.id = s.album_id ";
+
+catalog::partial_date date_from(const pqxx::field& date_text, int precision);
+catalog::song song_from_row(const pqxx::row& r);
+
+inline constexpr const char* album_columns =
+    "al.id, al.title, al.author_id, a.name, al.release_date::text, al.release_precision";
+catalog::album album_from_row(const pqxx::row& r);  // track_count left 0
+
+inline constexpr const char* author_columns = "a.id, a.name, a.country, a.date_of_birth::text, a.status, a.play_count";
+catalog::author author_from_row(const pqxx::row& r);
+
+}  // namespace tonearm::store::rows
