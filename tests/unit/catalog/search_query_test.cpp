@@ -1,0 +1,164 @@
+// Search query parsing (q with field prefixes, filters, paging) and tsquery building.
+#include "tonearm/catalog/search_query.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tonearm/core/error.hpp"
+
+namespace tonearm::catalog {
+namespace {
+
+search_query parse_q(const std::string& q) {
+  search_params p;
+  p.q = q;
+  return parse_search(p);
+}
+
+std::string bad_request_message(const search_params& p) {
+  try {
+    parse_search(p);
+  } catch (const api_error& e) {
+    EXPECT_EQ(e.code(), errc::bad_request);
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ParseSearch, PlainWordsAreTermsForAnyField) {
+  auto q = parse_q("karma  pol");
+  ASSERT_EQ(q.terms.size(), 2u);
+  EXPECT_EQ(q.terms[0].text, "karma");
+  EXPECT_EQ(q.terms[1].text, "pol");
+  EXPECT_EQ(q.terms[0].field, search_field::any);
+  EXPECT_TRUE(q.songs && q.authors && q.albums);
+  EXPECT_EQ(q.limit, 20);
+  EXPECT_EQ(q.offset, 0);
+}
+
+TEST(ParseSearch, FieldPrefixesInQ) {
+  auto q = parse_q("artist:radiohead genre:rock year:1997 title:karma album:ok country:gb");
+  ASSERT_EQ(q.terms.size(), 3u);
+  EXPECT_EQ(q.terms[0].field, search_field::author);
+  EXPECT_EQ(q.terms[1].field, search_field::title);
+  EXPECT_EQ(q.terms[2].field, search_field::album);
+  EXPECT_EQ(q.genre, "rock");
+  ASSERT_TRUE(q.years);
+  EXPECT_EQ(q.years->from, 1997);
+  EXPECT_EQ(q.years->to, 1997);
+  EXPECT_EQ(q.country, "GB");
+}
+
+TEST(ParseSearch, QuotedFieldValueKeepsSpaces) {
+  auto q = parse_q(R"(artist:"sigur ros" hoppipolla)");
+  ASSERT_EQ(q.terms.size(), 2u);
+  EXPECT_EQ(q.terms[0].text, "sigur ros");
+  EXPECT_EQ(q.terms[0].field, search_field::author);
+}
+
+TEST(ParseSearch, AuthorIsASynonymOfArtistAndKeysIgnoreCase) {
+  EXPECT_EQ(parse_q("Author:bjork").terms[0].field, search_field::author);
+}
+
+TEST(ParseSearch, UnknownPrefixIsPlainText) {
+  auto q = parse_q("re:member");
+  ASSERT_EQ(q.terms.size(), 1u);
+  EXPECT_EQ(q.terms[0].text, "re:member");
+}
+
+TEST(ParseSearch, FiltersAloneAreAValidQuery) {
+  auto q = parse_q("genre:jazz");
+  EXPECT_TRUE(q.terms.empty());
+  EXPECT_EQ(q.genre, "jazz");
+}
+
+TEST(ParseSearch, ExplicitParametersWinOverPrefixes) {
+  search_params p;
+  p.q = "year:1990 x";
+  p.year = "2000-2009";
+  p.genre = "Pop";
+  p.country = "se";
+  p.type = "song,album";
+  p.limit = "5";
+  p.offset = "10";
+  auto q = parse_search(p);
+  EXPECT_EQ(q.years->from, 2000);
+  EXPECT_EQ(q.years->to, 2009);
+  EXPECT_EQ(q.genre, "Pop");
+  EXPECT_EQ(q.country, "SE");
+  EXPECT_TRUE(q.songs);
+  EXPECT_FALSE(q.authors);
+  EXPECT_TRUE(q.albums);
+  EXPECT_EQ(q.limit, 5);
+  EXPECT_EQ(q.offset, 10);
+}
+
+TEST(ParseSearch, BadInputIsBadRequestNamingTheParameter) {
+  search_params p;
+  EXPECT_NE(bad_request_message(p).find("'q'"), std::string::npos);
+  p.q = "   ";
+  EXPECT_NE(bad_request_message(p).find("'q'"), std::string::npos);
+  p.q = "x";
+  p.limit = "0";
+  EXPECT_NE(bad_request_message(p).find("'limit'"), std::string::npos);
+  p.limit = "51";
+  EXPECT_NE(bad_request_message(p).find("'limit'"), std::string::npos);
+  p.limit = "ten";
+  EXPECT_NE(bad_request_message(p).find("'limit'"), std::string::npos);
+  p.limit.reset();
+  p.offset = "-1";
+  EXPECT_NE(bad_request_message(p).find("'offset'"), std::string::npos);
+  p.offset.reset();
+  p.year = "199";
+  EXPECT_NE(bad_request_message(p).find("'year'"), std::string::npos);
+  p.year = "1999-1990";
+  EXPECT_NE(bad_request_message(p).find("'year'"), std::string::npos);
+  p.year.reset();
+  p.type = "song,video";
+  EXPECT_NE(bad_request_message(p).find("'type'"), std::string::npos);
+  p.type.reset();
+  p.country = "GBR";
+  EXPECT_NE(bad_request_message(p).find("country"), std::string::npos);
+  p.country.reset();
+  p.q = "year:199x";
+  EXPECT_NE(bad_request_message(p).find("year"), std::string::npos);
+  p.q = std::string(501, 'a');
+  EXPECT_NE(bad_request_message(p).find("500"), std::string::npos);
+}
+
+TEST(ParseYearRange, SingleYearAndRange) {
+  EXPECT_EQ(parse_year_range("1997")->from, 1997);
+  EXPECT_EQ(parse_year_range("1990-1999")->to, 1999);
+  EXPECT_FALSE(parse_year_range("97"));
+  EXPECT_FALSE(parse_year_range("1990-"));
+  EXPECT_FALSE(parse_year_range("0999"));
+  EXPECT_FALSE(parse_year_range("2000-1990"));
+}
+
+TEST(BuildTsqueries, EveryWordIsAPrefixAndWordsAreAnded) {
+  auto q = build_tsqueries({{"karma", search_field::any, {}}, {"pol", search_field::any, {}}}, true);
+  EXPECT_EQ(q.exact, "'karma':* & 'pol':*");
+  EXPECT_EQ(q.fuzzy, q.exact);
+}
+
+TEST(BuildTsqueries, CorrectionsWidenOnlyTheFuzzyQuery) {
+  auto q = build_tsqueries({{"radiohaed", search_field::any, {"radiohead", "radio"}}}, true);
+  EXPECT_EQ(q.exact, "'radiohaed':*");
+  EXPECT_EQ(q.fuzzy, "( 'radiohaed':* | 'radiohead' | 'radio' )");
+}
+
+TEST(BuildTsqueries, FieldsBecomeWeightsWhenAsked) {
+  std::vector<analysed_word> w{{"radiohead", search_field::author, {}}, {"karma", search_field::title, {}},
+                               {"ok", search_field::album, {"oh"}}};
+  auto q = build_tsqueries(w, true);
+  EXPECT_EQ(q.exact, "'radiohead':*B & 'karma':*A & 'ok':*C");
+  EXPECT_EQ(q.fuzzy, "'radiohead':*B & 'karma':*A & ( 'ok':*C | 'oh':C )");
+  EXPECT_EQ(build_tsqueries(w, false).exact, "'radiohead':* & 'karma':* & 'ok':*");
+}
+
+TEST(QuoteLexeme, EscapesQuotesAndBackslashes) {
+  EXPECT_EQ(quote_lexeme("it's"), "'it''s'");
+  EXPECT_EQ(quote_lexeme("a\\b"), "'a\\\\b'");
+}
+
+}  // namespace
+}  // namespace tonearm::catalog
