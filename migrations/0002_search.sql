@@ -6,6 +6,7 @@
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;  -- levenshtein() to vet trigram candidates
 
 -- lower(unaccent(x)); IMMUTABLE so it can back indexes and generated columns (the
 -- unaccent dictionary is fixed per installation).

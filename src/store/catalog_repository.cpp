@@ -14,16 +14,20 @@ namespace {
 const char* null_or(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 
 // Each word of the terms, folded and tokenised by the same parser that built the
-// documents. A word that is not itself a catalog word gets up to three similar
-// catalog words (trigram similarity) as corrections; those it is a prefix of are
-// left out, since the prefix match already finds them.
+// documents. A word that is not itself a catalog word gets up to three corrections:
+// catalog words with some trigrams in common (a low bar, so "glvoe" still finds
+// "glove") and an edit distance small for the word's length (1 up to 4 letters, 2 up
+// to 8, else 3). Words it is a prefix of are left out: the prefix match finds them.
 constexpr const char* analyse_sql = R"sql(
 SELECT t.idx, l.lexeme,
        CASE WHEN length(l.lexeme) < 3 OR EXISTS (SELECT 1 FROM search_words w WHERE w.word = l.lexeme)
             THEN '{}'::text[]
             ELSE ARRAY(SELECT w.word FROM search_words w
                        WHERE w.word % l.lexeme AND NOT starts_with(w.word, l.lexeme)
-                       ORDER BY similarity(w.word, l.lexeme) DESC, w.ndoc DESC, w.word LIMIT 3)
+                         AND levenshtein(w.word, l.lexeme) <= CASE WHEN length(l.lexeme) <= 4 THEN 1
+                                                                   WHEN length(l.lexeme) <= 8 THEN 2 ELSE 3 END
+                       ORDER BY levenshtein(w.word, l.lexeme), similarity(w.word, l.lexeme) DESC, w.ndoc DESC, w.word
+                       LIMIT 3)
        END AS corrections
 FROM unnest($1::text[]) WITH ORDINALITY AS t(txt, idx)
 CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('simple', tonearm_fold(t.txt)))) AS l(lexeme)
@@ -222,6 +226,7 @@ search_results catalog_repository::search(const catalog::search_query& q) const 
     }
     std::vector<catalog::analysed_word> words;
     if (!texts.empty()) {
+      tx.exec("SET LOCAL pg_trgm.similarity_threshold = 0.15");
       for (const auto& row : tx.exec_params(analyse_sql, to_pg_array(texts))) {
         catalog::analysed_word w;
         w.field = q.terms[row[0].as<std::size_t>() - 1].field;

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <pqxx/pqxx>
@@ -54,6 +55,15 @@ std::string shared_redis_url() { return required_env("TONEARM_TEST_REDIS_URL"); 
 std::string tonearm_binary() {
   const char* v = std::getenv("TONEARM_BIN");
   return v && *v ? v : "build/tonearm";
+}
+
+std::string test_audio_dir() { return required_env("TONEARM_TEST_AUDIO_DIR"); }
+
+temp_dir::temp_dir() : path_(temp_path("dir")) { std::filesystem::create_directories(path_); }
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 int free_port() {

@@ -16,6 +16,18 @@ namespace tonearm::testing {
 std::string admin_database_url();   // TONEARM_TEST_DATABASE_URL (database "postgres")
 std::string shared_redis_url();     // TONEARM_TEST_REDIS_URL
 std::string tonearm_binary();       // TONEARM_BIN, default build/tonearm
+std::string test_audio_dir();       // TONEARM_TEST_AUDIO_DIR: files from scripts/make-demo-audio
+
+// A fresh directory under TMPDIR, removed with its contents at destruction.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 // A port on 127.0.0.1 nothing listens on right now.
 int free_port();
