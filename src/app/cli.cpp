@@ -125,12 +125,13 @@ int cmd_serve(const config& c) {
   o.idle_timeout = c.idle_timeout;
   o.write_timeout = c.write_timeout;
   o.shutdown_grace = c.shutdown_grace;
-  http::server srv(o, routes, [&svc](std::function<void()> task) { return svc.workers.try_submit(std::move(task)); });
+  o.worker_threads = c.worker_threads;
+  o.worker_queue = c.worker_queue;
+  http::server srv(o, routes);
   srv.listen();
   spdlog::info("tonearm {} listening on http://{}:{} ({} I/O threads, {} workers)", TONEARM_VERSION, c.listen_host,
                srv.port(), c.threads, c.worker_threads);
   srv.run();
-  svc.workers.stop();  // finish queued work while the io_context still exists
   spdlog::info("stopped");
   return 0;
 }

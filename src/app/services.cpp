@@ -17,7 +17,6 @@ services::services(const config& c)
       db(c.database_url, static_cast<std::size_t>(c.db_pool_size), c.db_timeout),
       redis(redis_options_for(c)),
       blobs(c.blob_dir),
-      catalog(db),
-      workers(static_cast<std::size_t>(c.worker_threads), static_cast<std::size_t>(c.worker_queue)) {}
+      catalog(db) {}
 
 }  // namespace tonearm::app

@@ -115,7 +115,10 @@ search_query parse_search(const search_params& params) {
   if (!params.q || trimmed(*params.q).empty()) bad("parameter 'q' is required and must not be empty");
   if (params.q->size() > 500) bad("parameter 'q' is longer than 500 characters");
   out.limit = parse_int_param(params.limit, "limit", 20, 1, max_search_limit);
-  out.offset = parse_int_param(params.offset, "offset", 0, 0, max_search_offset);
+  out.offset = parse_int_param(params.offset, "offset", 0, 0, max_search_results - 1);
+  if (out.offset + out.limit > max_search_results)
+    bad("offset + limit must not exceed " + std::to_string(max_search_results) + ": search pages reach the first " +
+        std::to_string(max_search_results) + " results");
 
   if (params.type) {
     out.songs = out.authors = out.albums = false;
@@ -187,7 +190,17 @@ tsqueries build_tsqueries(const std::vector<analysed_word>& words, bool weights)
       out.exact += " & ";
       out.fuzzy += " & ";
     }
-    std::string exact = term(w.lexeme, w.field, weights, true);
+    std::string exact;
+    if (w.completions.empty()) {
+      exact = term(w.lexeme, w.field, weights, true);
+    } else if (w.completions.size() == 1) {
+      exact = term(w.completions.front(), w.field, weights, false);
+    } else {
+      exact = "( ";
+      for (std::size_t i = 0; i < w.completions.size(); ++i)
+        exact += (i ? " | " : "") + term(w.completions[i], w.field, weights, false);
+      exact += " )";
+    }
     out.exact += exact;
     if (w.corrections.empty()) {
       out.fuzzy += exact;

@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -38,9 +39,9 @@ using net::use_awaitable;
 class session;
 
 struct server::impl {
-  impl(server_options o, const http::router& r, blocking_submit s)
-      : options(std::move(o)), routes(r), submit(std::move(s)), ioc(options.threads),
-        acceptor(ioc), signals(ioc, SIGINT, SIGTERM), grace_timer(ioc) {}
+  impl(server_options o, const http::router& r)
+      : options(std::move(o)), routes(r), ioc(options.threads), acceptor(ioc), signals(ioc, SIGINT, SIGTERM),
+        grace_timer(ioc), blocking(static_cast<std::size_t>(options.worker_threads)) {}
 
   void begin_shutdown();
   void session_started(std::uint64_t id, const std::shared_ptr<session>& s);
@@ -50,11 +51,12 @@ struct server::impl {
 
   server_options options;
   const http::router& routes;
-  blocking_submit submit;
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer grace_timer;
+  net::thread_pool blocking;  // after ioc: joined and destroyed first
+  std::atomic<int> blocking_in_flight{0};
   std::atomic<bool> stopping{false};
   std::mutex sessions_mutex;
   std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
@@ -119,20 +121,21 @@ response call_handler(const route& r, request& req) {
 
 }  // namespace
 
+// Runs `fn` on the blocking pool and resumes the calling coroutine on its own
+// executor (strand) with the result. More than worker_queue calls in flight are
+// refused at once with 503 "overloaded" rather than queued without bound.
 net::awaitable<response> server::impl::offload(std::function<response()> fn) {
-  auto ex = co_await net::this_coro::executor;
-  co_return co_await net::async_initiate<decltype(use_awaitable), void(response)>(
-      [this, ex](auto handler, std::function<response()> work_fn) {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        auto guard = net::make_work_guard(ex);  // keeps run() going while the task is away
-        auto task = [h, work_fn = std::move(work_fn), guard]() mutable {
-          response r = work_fn();
-          net::post(guard.get_executor(), [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
-        };
-        if (!submit(std::move(task)))
-          net::post(ex, [h]() mutable { (*h)(error_response(errc::overloaded, "server is busy; retry shortly")); });
-      },
-      use_awaitable, std::move(fn));
+  if (blocking_in_flight.fetch_add(1) >= options.worker_queue) {
+    --blocking_in_flight;
+    co_return error_response(errc::overloaded, "server is busy; retry shortly");
+  }
+  struct release {
+    std::atomic<int>& n;
+    ~release() { --n; }
+  } in_flight{blocking_in_flight};
+  co_return co_await net::co_spawn(
+      blocking.get_executor(),
+      [fn = std::move(fn)]() -> net::awaitable<response> { co_return fn(); }, use_awaitable);
 }
 
 net::awaitable<response> session::dispatch(request& req) {
@@ -358,8 +361,8 @@ void server::impl::begin_shutdown() {
   });
 }
 
-server::server(server_options options, const http::router& routes, blocking_submit submit)
-    : impl_(std::make_unique<impl>(std::move(options), routes, std::move(submit))) {}
+server::server(server_options options, const http::router& routes)
+    : impl_(std::make_unique<impl>(std::move(options), routes)) {}
 
 server::~server() = default;
 
@@ -394,6 +397,7 @@ void server::run() {
   for (int t = 1; t < i.options.threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
   i.ioc.run();
   for (auto& t : threads) t.join();
+  i.blocking.join();  // blocking calls still running finish; their results are dropped
 }
 
 void server::stop() {

@@ -14,12 +14,18 @@ namespace {
 const char* null_or(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 
 // Each word of the terms, folded and tokenised by the same parser that built the
-// documents. A word that is not itself a catalog word gets up to three corrections:
-// catalog words with some trigrams in common (a low bar, so "glvoe" still finds
-// "glove") and an edit distance small for the word's length (1 up to 4 letters, 2 up
-// to 8, else 3). Words it is a prefix of are left out: the prefix match finds them.
+// documents, with
+// - completions: the catalog words it is a prefix of (itself included), most
+//   frequent first; search_words.word is COLLATE "C", so they are one range scan;
+// - corrections, for a word that is not itself a catalog word: catalog words with
+//   some trigrams in common (a low bar, so "glvoe" still finds "glove") and an edit
+//   distance small for the word's length (1 up to 4 letters, 2 up to 8, else 3),
+//   leaving out completions.
 constexpr const char* analyse_sql = R"sql(
 SELECT t.idx, l.lexeme,
+       ARRAY(SELECT w.word FROM search_words w
+             WHERE w.word >= l.lexeme AND w.word < l.lexeme || chr(1114111)
+             ORDER BY w.ndoc DESC, w.word LIMIT $2) AS completions,
        CASE WHEN length(l.lexeme) < 3 OR EXISTS (SELECT 1 FROM search_words w WHERE w.word = l.lexeme)
             THEN '{}'::text[]
             ELSE ARRAY(SELECT w.word FROM search_words w
@@ -34,47 +40,90 @@ CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('simple', tonearm_fold(t
 ORDER BY t.idx
 )sql";
 
-// $1 fuzzy tsquery (or null: no words), $2 exact tsquery, $3 genre, $4/$5 years,
-// $6 country, $7 the whole query text (an exact title match ranks first), $8 limit, $9 offset.
-constexpr const char* song_search_sql_tail = R"sql(
-WHERE ($1::tsquery IS NULL OR s.search_tsv @@ $1::tsquery)
-  AND ($3::text IS NULL OR s.genre_fold = tonearm_fold($3::text))
-  AND ($4::int IS NULL OR s.release_year BETWEEN $4::int AND $5::int)
-  AND ($6::text IS NULL OR upper(a.country) = $6::text)
-ORDER BY (s.search_tsv @@ $2::tsquery) DESC,
-         (tonearm_fold(s.title) = tonearm_fold($7::text)) DESC,
-         coalesce(ts_rank_cd(s.search_tsv, $1::tsquery), 0) * (1 + ln(1 + s.play_count) / 10) DESC,
-         s.play_count DESC, s.id
-LIMIT $8 OFFSET $9
-)sql";
+// Ranking is bounded work: candidates are the most popular matches (at most
+// max_search_results) of the words as typed and of the widened query, plus titles
+// equal to the query; only they are ranked. Each candidate query is either a GIN
+// bitmap scan (rare words) or a walk down the popularity index (common words), as
+// the planner estimates.
+struct entity_sql {
+  const char* from;          // candidate FROM, alias x for the entity
+  const char* filters;       // extra conditions
+  const char* tsv;           // the tsvector column
+  const char* fold;          // the folded name/title expression
+  const char* popularity;    // ORDER BY of a candidate walk
+};
 
-constexpr const char* author_search_sql = R"sql(
-SELECT a.id, a.name, a.country, a.date_of_birth::text, a.status, a.play_count, count(*) OVER ()
-FROM authors a
-WHERE ($1::tsquery IS NULL OR a.search_tsv @@ $1::tsquery)
-  AND ($3::text IS NULL OR upper(a.country) = $3::text)
-ORDER BY (a.search_tsv @@ $2::tsquery) DESC,
-         (a.name_fold = tonearm_fold($4::text)) DESC,
-         coalesce(ts_rank_cd(a.search_tsv, $1::tsquery), 0) DESC,
-         a.play_count DESC, a.id
-LIMIT $5 OFFSET $6
-)sql";
+std::string candidates(const entity_sql& e, bool have_terms, bool widened) {
+  std::string limit = std::to_string(catalog::max_search_results);
+  auto branch = [&](const std::string& cond, const std::string& tail) {
+    return "(SELECT x.id " + std::string(e.from) + " WHERE " + cond + " AND " + e.filters + tail + ")";
+  };
+  std::string walk = " ORDER BY " + std::string(e.popularity) + " LIMIT " + limit;
+  if (!have_terms) return branch("true", walk);
+  std::string out = branch(std::string(e.tsv) + " @@ $2::tsquery", walk);
+  if (widened) out += " UNION " + branch(std::string(e.tsv) + " @@ $1::tsquery", walk);
+  out += " UNION " + branch(std::string(e.fold) + " = tonearm_fold($7::text)", " LIMIT 50");
+  return out;
+}
 
-constexpr const char* album_search_sql = R"sql(
-SELECT x.*, (SELECT count(*) FROM songs t WHERE t.album_id = x.id) AS tracks
-FROM (
-  SELECT al.id, al.title, al.author_id, a.name, al.release_date::text, al.release_precision,
-         count(*) OVER () AS total
-  FROM albums al JOIN authors a ON a.id = al.author_id
-  WHERE ($1::tsquery IS NULL OR al.search_tsv @@ $1::tsquery)
-    AND ($3::int IS NULL OR extract(year FROM al.release_date)::int BETWEEN $3::int AND $4::int)
-    AND ($5::text IS NULL OR upper(a.country) = $5::text)
-  ORDER BY (al.search_tsv @@ $2::tsquery) DESC,
-           (tonearm_fold(al.title) = tonearm_fold($6::text)) DESC,
-           coalesce(ts_rank_cd(al.search_tsv, $1::tsquery), 0) DESC,
-           al.play_count DESC, al.id
-  LIMIT $7 OFFSET $8) x
-)sql";
+// Parameters of every entity query: $1 widened tsquery, $2 as-typed tsquery (both
+// null without words), $3 genre, $4/$5 years, $6 country, $7 the whole query text,
+// $8 limit, $9 offset.
+const entity_sql song_entity{
+    "FROM songs x JOIN authors xa ON xa.id = x.author_id",
+    "($3::text IS NULL OR x.genre_fold = tonearm_fold($3::text)) "
+    "AND ($4::int IS NULL OR x.release_year BETWEEN $4::int AND $5::int) "
+    "AND ($6::text IS NULL OR upper(xa.country) = $6::text)",
+    "x.search_tsv", "tonearm_fold(x.title)", "x.play_count DESC, x.id"};
+
+const entity_sql author_entity{
+    "FROM authors x",
+    "$3::text IS NULL AND $4::int IS NULL AND $5::int IS NULL "  // genre and years describe songs
+    "AND ($6::text IS NULL OR upper(x.country) = $6::text)",
+    "x.search_tsv", "x.name_fold", "x.play_count DESC, x.id"};
+
+const entity_sql album_entity{
+    "FROM albums x JOIN authors xa ON xa.id = x.author_id",
+    "$3::text IS NULL "
+    "AND ($4::int IS NULL OR extract(year FROM x.release_date)::int BETWEEN $4::int AND $5::int) "
+    "AND ($6::text IS NULL OR upper(xa.country) = $6::text)",
+    "x.search_tsv", "tonearm_fold(x.title)", "x.play_count DESC, x.id"};
+
+// Ranks the candidates with what songs holds, then joins authors and albums for the
+// page's rows only.
+std::string song_search_sql(bool have_terms, bool widened) {
+  return "WITH cand AS (" + candidates(song_entity, have_terms, widened) + "),"
+         " ranked AS (SELECT s.id, count(*) OVER () AS total,"
+         "   (s.search_tsv @@ $2::tsquery) AS k1, (tonearm_fold(s.title) = tonearm_fold($7::text)) AS k2,"
+         "   coalesce(ts_rank_cd(s.search_tsv, $1::tsquery), 0) * (1 + ln(1 + s.play_count) / 10) AS k3,"
+         "   s.play_count AS k4"
+         "   FROM cand JOIN songs s ON s.id = cand.id"
+         "   ORDER BY k1 DESC NULLS LAST, k2 DESC, k3 DESC, k4 DESC, s.id LIMIT $8 OFFSET $9)"
+         " SELECT " + std::string(rows::song_columns) + ", least(r.total, " +
+         std::to_string(catalog::max_search_results) + ")" +
+         " FROM ranked r JOIN songs s ON s.id = r.id JOIN authors a ON a.id = s.author_id"
+         " LEFT JOIN albums al ON al.id = s.album_id"
+         " ORDER BY r.k1 DESC NULLS LAST, r.k2 DESC, r.k3 DESC, r.k4 DESC, s.id";
+}
+
+std::string author_search_sql(bool have_terms, bool widened) {
+  return "WITH cand AS (" + candidates(author_entity, have_terms, widened) + ") SELECT " + rows::author_columns +
+         ", least(count(*) OVER (), " + std::to_string(catalog::max_search_results) + ")" +
+         " FROM cand JOIN authors a ON a.id = cand.id"
+         " ORDER BY (a.search_tsv @@ $2::tsquery) DESC NULLS LAST, (a.name_fold = tonearm_fold($7::text)) DESC,"
+         " coalesce(ts_rank_cd(a.search_tsv, $1::tsquery), 0) * (1 + ln(1 + a.play_count) / 10) DESC,"
+         " a.play_count DESC, a.id LIMIT $8 OFFSET $9";
+}
+
+std::string album_search_sql(bool have_terms, bool widened) {
+  return "SELECT p.*, (SELECT count(*) FROM songs t WHERE t.album_id = p.id) FROM (WITH cand AS (" +
+         candidates(album_entity, have_terms, widened) + ") SELECT " + rows::album_columns +
+         ", least(count(*) OVER (), " + std::to_string(catalog::max_search_results) + ") AS total" +
+         " FROM cand JOIN albums al ON al.id = cand.id JOIN authors a ON a.id = al.author_id"
+         " ORDER BY (al.search_tsv @@ $2::tsquery) DESC NULLS LAST, (tonearm_fold(al.title) = tonearm_fold($7::text)) DESC,"
+         " coalesce(ts_rank_cd(al.search_tsv, $1::tsquery), 0) * (1 + ln(1 + al.play_count) / 10) DESC,"
+         " al.play_count DESC, al.id LIMIT $8 OFFSET $9) p";
+}
 
 // Fields as each entity's document knows them: songs weigh title A, author B,
 // album C; albums weigh their title A and author B; authors have one field.
@@ -98,17 +147,6 @@ std::vector<catalog::analysed_word> for_authors(std::vector<catalog::analysed_wo
     out.push_back(std::move(w));
   }
   return out;
-}
-
-std::optional<std::string> opt_query(const std::vector<catalog::analysed_word>& words, bool weights,
-                                     std::optional<std::string>& exact) {
-  if (words.empty()) {
-    exact.reset();
-    return std::nullopt;
-  }
-  auto q = catalog::build_tsqueries(words, weights);
-  exact = q.exact;
-  return q.fuzzy;
 }
 
 }  // namespace
@@ -224,16 +262,22 @@ search_results catalog_repository::search(const catalog::search_query& q) const 
       texts.push_back(t.text);
       whole += (whole.empty() ? "" : " ") + t.text;
     }
+    auto array_of = [](const pqxx::field& f) {
+      std::vector<std::string> out;
+      auto parser = f.as_array();
+      for (auto elem = parser.get_next(); elem.first != pqxx::array_parser::done; elem = parser.get_next())
+        if (elem.first == pqxx::array_parser::string_value) out.push_back(elem.second);
+      return out;
+    };
     std::vector<catalog::analysed_word> words;
     if (!texts.empty()) {
       tx.exec("SET LOCAL pg_trgm.similarity_threshold = 0.15");
-      for (const auto& row : tx.exec_params(analyse_sql, to_pg_array(texts))) {
+      for (const auto& row : tx.exec_params(analyse_sql, to_pg_array(texts), catalog::max_completions)) {
         catalog::analysed_word w;
         w.field = q.terms[row[0].as<std::size_t>() - 1].field;
         w.lexeme = row[1].as<std::string>();
-        auto parser = row[2].as_array();
-        for (auto elem = parser.get_next(); elem.first != pqxx::array_parser::done; elem = parser.get_next())
-          if (elem.first == pqxx::array_parser::string_value) w.corrections.push_back(elem.second);
+        w.completions = array_of(row[2]);
+        w.corrections = array_of(row[3]);
         words.push_back(std::move(w));
       }
     }
@@ -245,17 +289,23 @@ search_results catalog_repository::search(const catalog::search_query& q) const 
       years_from = std::to_string(q.years->from);
       years_to = std::to_string(q.years->to);
     }
+    auto run = [&](const std::vector<catalog::analysed_word>& ws, bool weights, auto build_sql) {
+      std::optional<std::string> exact, fuzzy;
+      if (!ws.empty()) {
+        auto tsq = catalog::build_tsqueries(ws, weights);
+        exact = tsq.exact;
+        fuzzy = tsq.fuzzy;
+      }
+      bool widened = fuzzy && fuzzy != exact;
+      return tx.exec_params(build_sql(!ws.empty(), widened), null_or(fuzzy), null_or(exact), null_or(q.genre),
+                            null_or(years_from), null_or(years_to), null_or(q.country), whole, q.limit, q.offset);
+    };
+
     search_results out;
     if (q.songs) {
       catalog::page<catalog::song> page;
       if (!nothing_searchable) {
-        std::optional<std::string> exact;
-        auto fuzzy = opt_query(words, true, exact);
-        auto r = tx.exec_params("SELECT "s + rows::song_columns + ", count(*) OVER ()" + rows::song_from +
-                                    song_search_sql_tail,
-                                null_or(fuzzy), null_or(exact), null_or(q.genre), null_or(years_from),
-                                null_or(years_to), null_or(q.country), whole, q.limit, q.offset);
-        for (const auto& row : r) {
+        for (const auto& row : run(words, true, song_search_sql)) {
           page.items.push_back(rows::song_from_row(row));
           page.total = row[15].as<std::int64_t>();
         }
@@ -266,13 +316,8 @@ search_results catalog_repository::search(const catalog::search_query& q) const 
       catalog::page<catalog::author> page;
       bool applicable = true;
       auto author_words = for_authors(words, applicable);
-      // Genre and year describe songs, not people: such a search lists no authors.
-      if (!nothing_searchable && applicable && !q.genre && !q.years && (!author_words.empty() || q.country)) {
-        std::optional<std::string> exact;
-        auto fuzzy = opt_query(author_words, false, exact);
-        auto r = tx.exec_params(author_search_sql, null_or(fuzzy), null_or(exact), null_or(q.country), whole,
-                                q.limit, q.offset);
-        for (const auto& row : r) {
+      if (!nothing_searchable && applicable && (!author_words.empty() || q.country)) {
+        for (const auto& row : run(author_words, false, author_search_sql)) {
           page.items.push_back(rows::author_from_row(row));
           page.total = row[6].as<std::int64_t>();
         }
@@ -283,12 +328,8 @@ search_results catalog_repository::search(const catalog::search_query& q) const 
       catalog::page<catalog::album> page;
       bool applicable = true;
       auto album_words = for_albums(words, applicable);
-      if (!nothing_searchable && applicable && !q.genre && (!album_words.empty() || q.country || q.years)) {
-        std::optional<std::string> exact;
-        auto fuzzy = opt_query(album_words, true, exact);
-        auto r = tx.exec_params(album_search_sql, null_or(fuzzy), null_or(exact), null_or(years_from),
-                                null_or(years_to), null_or(q.country), whole, q.limit, q.offset);
-        for (const auto& row : r) {
+      if (!nothing_searchable && applicable && (!album_words.empty() || q.country || q.years)) {
+        for (const auto& row : run(album_words, true, album_search_sql)) {
           page.items.push_back(rows::album_from_row(row));
           page.total = row[6].as<std::int64_t>();
           page.items.back().track_count = row[7].as<int>();

@@ -6,7 +6,6 @@
 #include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/store/pg_pool.hpp"
 #include "tonearm/store/redis_client.hpp"
-#include "tonearm/store/worker_pool.hpp"
 
 namespace tonearm::app {
 
@@ -18,7 +17,6 @@ struct services {
   store::redis_client redis;
   store::local_blob_store blobs;
   store::catalog_repository catalog;
-  store::worker_pool workers;  // last: stopped first, while db and redis still exist
 };
 
 }  // namespace tonearm::app

@@ -37,7 +37,9 @@ struct search_params {
 };
 
 inline constexpr int max_search_limit = 50;
-inline constexpr int max_search_offset = 10000;
+// Search pages reach the first 1000 results (offset + limit <= 1000), as in
+// Spotify's API: ranking stays bounded work however common the words are.
+inline constexpr int max_search_results = 1000;
 
 // Validates and parses. `q` may hold field prefixes: artist:radiohead (also author:),
 // title:, album:, genre:rock, year:1997 or year:1990-1999, country:IS; a value may be
@@ -52,16 +54,23 @@ std::optional<year_range> parse_year_range(std::string_view text);
 struct analysed_word {
   std::string lexeme;
   search_field field = search_field::any;
+  // Catalog words starting with the lexeme (itself included when it is one), most
+  // frequent first, at most max_completions. Matching these exact words is far
+  // cheaper in a GIN index than a prefix match; empty means "use a prefix match".
+  std::vector<std::string> completions;
   std::vector<std::string> corrections;  // similar catalog words, best first
 };
+
+inline constexpr int max_completions = 30;
 
 struct tsqueries {
   std::string exact;  // every word as a prefix: 'karma':* & 'pol':*
   std::string fuzzy;  // words widened by their corrections; == exact if none
 };
 
-// Builds the tsquery texts (for a ::tsquery cast: lexemes quoted and escaped).
-// With `weights`, field-restricted words carry their weight ('radiohead':*B).
+// Builds the tsquery texts (for a ::tsquery cast: lexemes quoted and escaped). A
+// word becomes ( 'completion1' | 'completion2' ... ), or 'lexeme':* without
+// completions. With `weights`, field-restricted words carry their weight ('radiohead':B).
 tsqueries build_tsqueries(const std::vector<analysed_word>& words, bool weights);
 
 // Quotes a lexeme for tsquery syntax: 'it''s'.

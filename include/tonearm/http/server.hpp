@@ -22,14 +22,13 @@ struct server_options {
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_grace{10000};
   std::size_t stream_chunk_bytes = 64 * 1024;  // largest piece of a streamed body in memory
+  int worker_threads = 16;  // threads for blocking handlers (database, Redis)
+  int worker_queue = 1024;  // blocking handlers in flight before "overloaded"
 };
-
-// Runs blocking work off the I/O threads; returns false when it cannot take more.
-using blocking_submit = std::function<bool(std::function<void()>)>;
 
 class server {
  public:
-  server(server_options options, const http::router& routes, blocking_submit submit);
+  server(server_options options, const http::router& routes);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

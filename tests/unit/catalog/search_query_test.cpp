@@ -107,7 +107,11 @@ TEST(ParseSearch, BadInputIsBadRequestNamingTheParameter) {
   p.limit.reset();
   p.offset = "-1";
   EXPECT_NE(bad_request_message(p).find("'offset'"), std::string::npos);
+  p.offset = "990";
+  p.limit = "20";
+  EXPECT_NE(bad_request_message(p).find("1000"), std::string::npos);
   p.offset.reset();
+  p.limit.reset();
   p.year = "199";
   EXPECT_NE(bad_request_message(p).find("'year'"), std::string::npos);
   p.year = "1999-1990";
@@ -134,25 +138,30 @@ TEST(ParseYearRange, SingleYearAndRange) {
   EXPECT_FALSE(parse_year_range("2000-1990"));
 }
 
-TEST(BuildTsqueries, EveryWordIsAPrefixAndWordsAreAnded) {
-  auto q = build_tsqueries({{"karma", search_field::any, {}}, {"pol", search_field::any, {}}}, true);
+TEST(BuildTsqueries, WordsWithoutCompletionsArePrefixesAndWordsAreAnded) {
+  auto q = build_tsqueries({{"karma", search_field::any, {}, {}}, {"pol", search_field::any, {}, {}}}, true);
   EXPECT_EQ(q.exact, "'karma':* & 'pol':*");
   EXPECT_EQ(q.fuzzy, q.exact);
 }
 
+TEST(BuildTsqueries, CompletionsReplaceThePrefixMatch) {
+  auto q = build_tsqueries({{"karma", search_field::any, {"karma"}, {}}, {"pol", search_field::any, {"police", "polka"}, {}}}, true);
+  EXPECT_EQ(q.exact, "'karma' & ( 'police' | 'polka' )");
+}
+
 TEST(BuildTsqueries, CorrectionsWidenOnlyTheFuzzyQuery) {
-  auto q = build_tsqueries({{"radiohaed", search_field::any, {"radiohead", "radio"}}}, true);
+  auto q = build_tsqueries({{"radiohaed", search_field::any, {}, {"radiohead", "radio"}}}, true);
   EXPECT_EQ(q.exact, "'radiohaed':*");
   EXPECT_EQ(q.fuzzy, "( 'radiohaed':* | 'radiohead' | 'radio' )");
 }
 
 TEST(BuildTsqueries, FieldsBecomeWeightsWhenAsked) {
-  std::vector<analysed_word> w{{"radiohead", search_field::author, {}}, {"karma", search_field::title, {}},
-                               {"ok", search_field::album, {"oh"}}};
+  std::vector<analysed_word> w{{"radiohead", search_field::author, {}, {}}, {"karma", search_field::title, {"karma"}, {}},
+                               {"ok", search_field::album, {}, {"oh"}}};
   auto q = build_tsqueries(w, true);
-  EXPECT_EQ(q.exact, "'radiohead':*B & 'karma':*A & 'ok':*C");
-  EXPECT_EQ(q.fuzzy, "'radiohead':*B & 'karma':*A & ( 'ok':*C | 'oh':C )");
-  EXPECT_EQ(build_tsqueries(w, false).exact, "'radiohead':* & 'karma':* & 'ok':*");
+  EXPECT_EQ(q.exact, "'radiohead':*B & 'karma':A & 'ok':*C");
+  EXPECT_EQ(q.fuzzy, "'radiohead':*B & 'karma':A & ( 'ok':*C | 'oh':C )");
+  EXPECT_EQ(build_tsqueries(w, false).exact, "'radiohead':* & 'karma' & 'ok':*");
 }
 
 TEST(QuoteLexeme, EscapesQuotesAndBackslashes) {
