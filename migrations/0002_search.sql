@@ -102,3 +102,22 @@ BEGIN
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END $$;
+
+-- A counter that moves whenever the catalog changes, so servers know when to rebuild
+-- their in-process search indexes (statement-level: one bump per statement).
+CREATE TABLE catalog_version (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    version   bigint NOT NULL
+);
+INSERT INTO catalog_version VALUES (true, 1);
+CREATE FUNCTION tonearm_bump_catalog_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE catalog_version SET version = version + 1;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER songs_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON songs
+    FOR EACH STATEMENT EXECUTE FUNCTION tonearm_bump_catalog_version();
+CREATE TRIGGER authors_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authors
+    FOR EACH STATEMENT EXECUTE FUNCTION tonearm_bump_catalog_version();
+CREATE TRIGGER albums_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON albums
+    FOR EACH STATEMENT EXECUTE FUNCTION tonearm_bump_catalog_version();

@@ -114,6 +114,7 @@ int cmd_ingest(const config& c, const std::vector<std::string>& dirs) {
 int cmd_serve(const config& c) {
   migrate_with_retry(c, c.db_startup_timeout);
   services svc(c);
+  svc.search.start();
   auto routes = build_routes(svc);
   http::server_options o;
   o.host = c.listen_host;

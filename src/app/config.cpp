@@ -84,6 +84,7 @@ const std::vector<key_spec>& keys() {
       ms_key("idle_timeout_ms", 1, 3600000, &config::idle_timeout),
       ms_key("write_timeout_ms", 1, 3600000, &config::write_timeout),
       ms_key("shutdown_grace_ms", 0, 3600000, &config::shutdown_grace),
+      ms_key("search_refresh_ms", 10, 3600000, &config::search_refresh),
   };
   return all;
 }

@@ -14,7 +14,7 @@ http::router build_routes(services& s) {
   r.add("GET", "/healthz", handle_healthz, execution::inline_io);
   r.add("GET", "/readyz", readyz_handler(s));
 
-  auto catalog = std::make_shared<catalog::catalog_handlers>(s.catalog);
+  auto catalog = std::make_shared<catalog::catalog_handlers>(s.catalog, s.search);
   r.add("GET", "/v1/search", [catalog](http::request& q) { return catalog->search(q); });
   r.add("GET", "/v1/songs/{id}", [catalog](http::request& q) { return catalog->song(q); });
   r.add("GET", "/v1/authors/{id}", [catalog](http::request& q) { return catalog->author(q); });

@@ -17,6 +17,7 @@ services::services(const config& c)
       db(c.database_url, static_cast<std::size_t>(c.db_pool_size), c.db_timeout),
       redis(redis_options_for(c)),
       blobs(c.blob_dir),
-      catalog(db) {}
+      catalog(db),
+      search(catalog, c.search_refresh) {}
 
 }  // namespace tonearm::app

@@ -31,7 +31,7 @@ http::response catalog_handlers::search(const http::request& req) const {
   search_params p{req.query_param("q"), req.query_param("type"), req.query_param("limit"), req.query_param("offset"),
                   req.query_param("genre"), req.query_param("year"), req.query_param("country")};
   auto q = parse_search(p);
-  auto results = repo_.search(q);
+  auto results = search_.search(q);
   nlohmann::json body = nlohmann::json::object();
   if (results.songs)
     body["songs"] = http::paging_object(items_json(results.songs->items, song_json), results.songs->total, q.limit,

@@ -3,13 +3,14 @@
 
 #include "tonearm/http/request.hpp"
 #include "tonearm/http/response.hpp"
+#include "tonearm/catalog/search_service.hpp"
 #include "tonearm/store/catalog_repository.hpp"
 
 namespace tonearm::catalog {
 
 class catalog_handlers final {
  public:
-  explicit catalog_handlers(store::catalog_repository& repo) : repo_(repo) {}
+  catalog_handlers(store::catalog_repository& repo, const search_service& search) : repo_(repo), search_(search) {}
 
   // GET /v1/search?q=&type=&limit=&offset=&genre=&year=&country=
   http::response search(const http::request& req) const;
@@ -22,6 +23,7 @@ class catalog_handlers final {
 
  private:
   store::catalog_repository& repo_;
+  const search_service& search_;
 };
 
 }  // namespace tonearm::catalog

@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "catalog_statements.hpp"
 #include "tonearm/core/error.hpp"
 
 namespace tonearm::store {
@@ -22,6 +23,14 @@ pg_pool::pg_pool(std::string url, std::size_t size, std::chrono::milliseconds ac
     : url_(std::move(url)), size_(size), acquire_timeout_(acquire_timeout), prepare_(std::move(prepare)) {}
 
 pg_pool::~pg_pool() = default;
+
+void pg_pool::prepare_connection(pqxx::connection& c) {
+  pqxx::nontransaction tx(c);
+  // The typo-correction candidates' bar (see catalog_statements.hpp). A placeholder
+  // until pg_trgm is loaded in this session, which is fine.
+  tx.exec("SET pg_trgm.similarity_threshold = 0.15");
+  prepare_catalog_statements(c);
+}
 
 pg_lease pg_pool::acquire() {
   std::unique_lock lock(mutex_);

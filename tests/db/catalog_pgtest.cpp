@@ -7,6 +7,7 @@
 
 #include "test_support.hpp"
 #include "tonearm/catalog/ingest.hpp"
+#include "tonearm/catalog/search_service.hpp"
 #include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/store/catalog_writer.hpp"
@@ -201,14 +202,16 @@ class SearchRankingTest : public ::testing::Test {
   }
 
   std::vector<std::string> titles(const std::string& q, int limit = 20, int offset = 0) {
-    pg_pool pool(db.url(), 1, 2000ms);
-    catalog_repository repo(pool);
+    if (!search) {
+      search = std::make_unique<catalog::search_service>(repo, 60s);
+      search->refresh_if_changed();
+    }
     catalog::search_params p;
     p.q = q;
     p.type = "song";
     p.limit = std::to_string(limit);
     p.offset = std::to_string(offset);
-    auto r = repo.search(catalog::parse_search(p));
+    auto r = search->search(catalog::parse_search(p));
     std::vector<std::string> out;
     for (const auto& s : r.songs->items) out.push_back(s.title);
     total = r.songs->total;
@@ -216,6 +219,9 @@ class SearchRankingTest : public ::testing::Test {
   }
 
   scratch_database db;
+  pg_pool pool{db.url(), 2, 2000ms};
+  catalog_repository repo{pool};
+  std::unique_ptr<catalog::search_service> search;
   std::int64_t total = 0;
 };
 
@@ -250,6 +256,14 @@ TEST_F(SearchRankingTest, FiltersNarrowTheMatches) {
   EXPECT_EQ(titles("test genre:pop year:1992-1993"), (std::vector<std::string>{"Love Song Two", "Love"}));
   EXPECT_EQ(titles("test country:no genre:reggae"), (std::vector<std::string>{"Lovers Rock"}));
   EXPECT_TRUE(titles("test country:se").empty());
+}
+
+TEST_F(SearchRankingTest, IndexIsRebuiltOnlyWhenTheCatalogChanged) {
+  EXPECT_EQ(titles("love")[0], "Love");
+  EXPECT_FALSE(search->refresh_if_changed());
+  db.query("UPDATE songs SET title = 'Lovesick' WHERE title = 'Love' RETURNING 1");
+  EXPECT_TRUE(search->refresh_if_changed());
+  EXPECT_EQ(titles("lovesick"), (std::vector<std::string>{"Lovesick"}));
 }
 
 TEST_F(SearchRankingTest, TypoFindsTheWordAndNoiseFindsNothing) {

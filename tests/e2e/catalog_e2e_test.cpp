@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "test_support.hpp"
 
@@ -57,7 +58,8 @@ class CatalogTest : public ::testing::Test {
     auto r = run_command({tonearm_binary(), "ingest", test_audio_dir()}, env_for(db, blobs));
     ASSERT_EQ(r.status, 0) << r.output;
     server = std::make_unique<server_process>(db.url(), shared_redis_url(),
-                                              std::map<std::string, std::string>{{"TONEARM_BLOB_DIR", blobs.path()}});
+                                              std::map<std::string, std::string>{{"TONEARM_BLOB_DIR", blobs.path()},
+                                                                                 {"TONEARM_SEARCH_REFRESH_MS", "100"}});
   }
 
   json get_json(const std::string& target, int expected_status = 200) {
@@ -72,6 +74,17 @@ class CatalogTest : public ::testing::Test {
     auto body = get_json("/v1/search?type=song&q=" + query);  // a named value: the loop must not outlive it
     for (const auto& s : body["songs"]["items"]) out.push_back(s["title"]);
     return out;
+  }
+
+  // Search sees catalog changes once the index is rebuilt (search_refresh_ms).
+  std::vector<std::string> song_titles_eventually(const std::string& query, const std::string& first) {
+    std::vector<std::string> titles;
+    for (int i = 0; i < 100; ++i) {
+      titles = song_titles(query);
+      if (!titles.empty() && titles[0] == first) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return titles;
   }
 
   std::int64_t song_id(const std::string& title) {
@@ -133,11 +146,11 @@ TEST_F(CatalogTest, FiltersAsParameters) {
 TEST_F(CatalogTest, PopularityBreaksTies) {
   // "Blue in Green" and "Blue Rondo à la Turk" match "blue" equally well.
   db.query("UPDATE songs SET play_count = 1000 WHERE title = 'Blue Rondo à la Turk' RETURNING 1");
-  auto titles = song_titles("title:blue");
+  auto titles = song_titles_eventually("title:blue", "Blue Rondo à la Turk");
   ASSERT_EQ(titles.size(), 2u);
   EXPECT_EQ(titles[0], "Blue Rondo à la Turk");
   db.query("UPDATE songs SET play_count = 5000 WHERE title = 'Blue in Green' RETURNING 1");
-  EXPECT_EQ(song_titles("title:blue")[0], "Blue in Green");
+  EXPECT_EQ(song_titles_eventually("title:blue", "Blue in Green")[0], "Blue in Green");
 }
 
 TEST_F(CatalogTest, PagingObjectsWithNextAndPrevious) {

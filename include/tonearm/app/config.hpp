@@ -30,6 +30,7 @@ struct config {
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30000};   // each write to a client
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight responses on SIGTERM
+  std::chrono::milliseconds search_refresh{2000};   // how often to check for catalog changes
 };
 
 // Thrown with a one-line message naming the key, e.g.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tonearm/app/config.hpp"
+#include "tonearm/catalog/search_service.hpp"
 #include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/store/pg_pool.hpp"
@@ -17,6 +18,7 @@ struct services {
   store::redis_client redis;
   store::local_blob_store blobs;
   store::catalog_repository catalog;
+  catalog::search_service search;
 };
 
 }  // namespace tonearm::app

@@ -1,21 +1,16 @@
-// All catalog SQL for reading: entities and search.
+// All catalog SQL for reading: entities, search analysis and search index documents.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "tonearm/catalog/search_index.hpp"
 #include "tonearm/catalog/search_query.hpp"
 #include "tonearm/catalog/types.hpp"
 #include "tonearm/store/pg_pool.hpp"
 
 namespace tonearm::store {
-
-struct search_results {
-  std::optional<catalog::page<catalog::song>> songs;
-  std::optional<catalog::page<catalog::author>> authors;
-  std::optional<catalog::page<catalog::album>> albums;
-};
 
 class catalog_repository {
  public:
@@ -33,10 +28,24 @@ class catalog_repository {
   // Songs by ids, in the order given; unknown ids are left out.
   std::vector<catalog::song> songs_by_ids(const std::vector<std::int64_t>& ids) const;
 
-  // Runs the search for each requested type. Words are folded, tokenised and typo-
-  // corrected in PostgreSQL; matches of the words as typed rank before matches
-  // found only through a correction.
-  search_results search(const catalog::search_query& q) const;
+  std::vector<catalog::author> authors_by_ids(const std::vector<std::int64_t>& ids) const;
+  std::vector<catalog::album> albums_by_ids(const std::vector<std::int64_t>& ids) const;
+
+  // The query's terms folded and tokenised by the parser that built the documents,
+  // each word with its typo corrections from the dictionary; the folded whole query
+  // text; the folded genre.
+  struct analysis {
+    std::vector<std::pair<std::size_t, catalog::index_word>> words;  // term index, word
+    std::string whole_fold;
+    std::optional<std::string> genre_fold;
+  };
+  analysis analyse(const std::vector<std::string>& terms, const std::optional<std::string>& genre) const;
+
+  enum class entity { songs, authors, albums };
+  // Every document of `entity` for the in-process search index, read in batches.
+  std::vector<catalog::index_doc> load_index_docs(entity e) const;
+  // The catalog_version counter (moves on every catalog change).
+  std::int64_t catalog_version() const;
 
  private:
   pg_pool& db_;

@@ -33,9 +33,14 @@ class pg_lease {
 class pg_pool {
  public:
   // `size` connections at most, opened lazily; `acquire_timeout` bounds the wait for
-  // a free one. `prepare` runs on every new connection (prepared statements).
+  // a free one. `prepare` runs on every new connection: by default
+  // prepare_connection() (session settings and the named statements of store/).
   pg_pool(std::string url, std::size_t size, std::chrono::milliseconds acquire_timeout,
-          std::function<void(pqxx::connection&)> prepare = {});
+          std::function<void(pqxx::connection&)> prepare = prepare_connection);
+
+  // Session settings and every named statement of the repositories. libpqxx sends a
+  // statement to the server on its first use, so this costs nothing up front.
+  static void prepare_connection(pqxx::connection& c);
   ~pg_pool();
 
   // Borrows a connection, opening one if needed. Throws tonearm::api_error

@@ -1,0 +1,70 @@
+// Search: PostgreSQL analyses the words, in-process indexes find and rank, PostgreSQL
+// returns the page's rows. A background thread rebuilds the indexes when the
+// catalog_version counter moves.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include "tonearm/catalog/search_index.hpp"
+#include "tonearm/catalog/search_query.hpp"
+#include "tonearm/catalog/types.hpp"
+#include "tonearm/store/catalog_repository.hpp"
+
+namespace tonearm::catalog {
+
+struct search_results {
+  std::optional<page<song>> songs;
+  std::optional<page<author>> authors;
+  std::optional<page<album>> albums;
+};
+
+class search_service {
+ public:
+  // `refresh`: how often to look at catalog_version.
+  search_service(store::catalog_repository& repo, std::chrono::milliseconds refresh);
+  ~search_service();
+  search_service(const search_service&) = delete;
+  search_service& operator=(const search_service&) = delete;
+
+  // Builds the indexes now (a failure is logged and leaves them empty) and starts
+  // the background refresh.
+  void start();
+  // Rebuilds now when the catalog changed since the last build. Returns true when it
+  // rebuilt. Throws on database errors.
+  bool refresh_if_changed();
+
+  // Blocking (database): call from a worker thread.
+  search_results search(const search_query& q) const;
+
+  struct stats {
+    std::size_t songs = 0, authors = 0, albums = 0, memory_bytes = 0;
+    std::int64_t version = 0;
+    double build_seconds = 0;
+  };
+  stats current_stats() const;
+
+ private:
+  struct indexes {
+    search_index songs, authors, albums;
+    std::int64_t version = 0;
+    double build_seconds = 0;
+  };
+  std::shared_ptr<const indexes> current() const;
+  void refresh_loop(std::stop_token stop);
+
+  store::catalog_repository& repo_;
+  std::chrono::milliseconds refresh_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const indexes> indexes_;
+  std::mutex rebuild_mutex_;  // one rebuild at a time
+  std::condition_variable_any wake_;
+  std::jthread refresher_;
+};
+
+}  // namespace tonearm::catalog

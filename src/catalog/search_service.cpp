@@ -1,0 +1,162 @@
+// Search orchestration and index refresh.
+#include "tonearm/catalog/search_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace tonearm::catalog {
+
+namespace {
+
+// What each entity's document knows of a field: songs weigh title A, author B,
+// album C; albums weigh their title A and author B; authors have one field. A term
+// restricted to a field the entity lacks means the entity has no match.
+std::optional<std::uint8_t> weights_for(search_field f, store::catalog_repository::entity e) {
+  using entity = store::catalog_repository::entity;
+  switch (f) {
+    case search_field::any: return std::uint8_t{0};
+    case search_field::title:
+      if (e == entity::songs) return std::uint8_t{weight_a};
+      return std::nullopt;
+    case search_field::author:
+      if (e == entity::songs || e == entity::albums) return std::uint8_t{weight_b};
+      return std::uint8_t{0};
+    case search_field::album:
+      if (e == entity::songs) return std::uint8_t{weight_c};
+      if (e == entity::albums) return std::uint8_t{weight_a};
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+search_service::search_service(store::catalog_repository& repo, std::chrono::milliseconds refresh)
+    : repo_(repo), refresh_(refresh), indexes_(std::make_shared<indexes>()) {}
+
+search_service::~search_service() {
+  if (refresher_.joinable()) {
+    refresher_.request_stop();
+    wake_.notify_all();
+  }
+}
+
+void search_service::start() {
+  try {
+    refresh_if_changed();
+  } catch (const std::exception& e) {
+    spdlog::error("search index build failed ({}); search answers from empty indexes until a rebuild works", e.what());
+  }
+  refresher_ = std::jthread([this](std::stop_token stop) { refresh_loop(stop); });
+}
+
+std::shared_ptr<const search_service::indexes> search_service::current() const {
+  std::lock_guard lock(mutex_);
+  return indexes_;
+}
+
+bool search_service::refresh_if_changed() {
+  std::lock_guard rebuild(rebuild_mutex_);
+  auto version = repo_.catalog_version();
+  if (auto now = current(); now->version == version && version != 0) return false;
+  auto started = std::chrono::steady_clock::now();
+  using entity = store::catalog_repository::entity;
+  auto next = std::make_shared<indexes>();
+  next->songs = search_index(repo_.load_index_docs(entity::songs));
+  next->authors = search_index(repo_.load_index_docs(entity::authors));
+  next->albums = search_index(repo_.load_index_docs(entity::albums));
+  next->version = version;
+  next->build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("search index v{} built: {} songs, {} authors, {} albums, {:.1f} MB, {:.2f} s", version,
+               next->songs.size(), next->authors.size(), next->albums.size(),
+               static_cast<double>(next->songs.memory_bytes() + next->authors.memory_bytes() +
+                                   next->albums.memory_bytes()) / 1e6,
+               next->build_seconds);
+  std::lock_guard lock(mutex_);
+  indexes_ = std::move(next);
+  return true;
+}
+
+void search_service::refresh_loop(std::stop_token stop) {
+  std::mutex m;
+  std::unique_lock lock(m);
+  while (!stop.stop_requested()) {
+    wake_.wait_for(lock, stop, refresh_, [] { return false; });
+    if (stop.stop_requested()) break;
+    try {
+      refresh_if_changed();
+    } catch (const std::exception& e) {
+      spdlog::warn("search index refresh failed: {}", e.what());
+    }
+  }
+}
+
+search_service::stats search_service::current_stats() const {
+  auto i = current();
+  return {i->songs.size(), i->authors.size(), i->albums.size(),
+          i->songs.memory_bytes() + i->authors.memory_bytes() + i->albums.memory_bytes(), i->version,
+          i->build_seconds};
+}
+
+search_results search_service::search(const search_query& q) const {
+  std::vector<std::string> texts;
+  for (const auto& t : q.terms) texts.push_back(t.text);
+  auto analysis = repo_.analyse(texts, q.genre);
+  // Terms that fold to nothing searchable ("!!!") match nothing rather than everything.
+  bool nothing_searchable = !texts.empty() && analysis.words.empty();
+  auto idx = current();
+
+  using entity = store::catalog_repository::entity;
+  auto query_for = [&](entity e) -> std::optional<index_query> {
+    if (nothing_searchable) return std::nullopt;
+    index_query iq;
+    for (const auto& [term, word] : analysis.words) {
+      auto weights = weights_for(q.terms[term].field, e);
+      if (!weights) return std::nullopt;
+      index_word w = word;
+      w.weights = *weights;
+      iq.words.push_back(std::move(w));
+    }
+    iq.genre_fold = analysis.genre_fold;
+    iq.years = q.years;
+    iq.country = q.country;
+    iq.whole_fold = analysis.whole_fold;
+    iq.limit = q.limit;
+    iq.offset = q.offset;
+    return iq;
+  };
+
+  search_results out;
+  if (q.songs) {
+    page<song> p;
+    if (auto iq = query_for(entity::songs)) {
+      auto r = idx->songs.search(*iq);
+      p.total = r.total;
+      if (!r.ids.empty()) p.items = repo_.songs_by_ids(r.ids);
+    }
+    out.songs = std::move(p);
+  }
+  if (q.authors) {
+    page<author> p;
+    auto iq = query_for(entity::authors);
+    // Without words only a country lists authors; genre and year describe songs.
+    if (iq && (!iq->words.empty() || q.country) && !q.genre && !q.years) {
+      auto r = idx->authors.search(*iq);
+      p.total = r.total;
+      if (!r.ids.empty()) p.items = repo_.authors_by_ids(r.ids);
+    }
+    out.authors = std::move(p);
+  }
+  if (q.albums) {
+    page<album> p;
+    auto iq = query_for(entity::albums);
+    if (iq && (!iq->words.empty() || q.country || q.years) && !q.genre) {
+      auto r = idx->albums.search(*iq);
+      p.total = r.total;
+      if (!r.ids.empty()) p.items = repo_.albums_by_ids(r.ids);
+    }
+    out.albums = std::move(p);
+  }
+  return out;
+}
+
+}  // namespace tonearm::catalog
