@@ -119,7 +119,7 @@ search_index::search_index(std::vector<index_doc> docs) {
     auto& d = docs[doc];
     ids_.push_back(d.id);
     popularity_.push_back(d.popularity);
-    by_title_.emplace(d.title_fold, doc);
+    by_title_[d.title_fold].push_back(doc);
     title_fold_.push_back(std::move(d.title_fold));
     forward_offset_.push_back(static_cast<std::uint32_t>(forward_.size()));
     for (const auto& [lexeme, bits] : d.words) {
@@ -245,10 +245,15 @@ index_result search_index::search(const index_query& q) const {
   std::vector<std::uint32_t> candidates;
   first_bits(typed_all, max_search_results, candidates);
   first_bits(widened_all, max_search_results, candidates);
-  if (!q.whole_fold.empty()) {
-    auto [lo, hi] = by_title_.equal_range(q.whole_fold);
-    for (auto it = lo; it != hi; ++it)
-      if (test_bit(widened_all, it->second)) candidates.push_back(it->second);
+  if (auto it = by_title_.find(q.whole_fold); !q.whole_fold.empty() && it != by_title_.end()) {
+    std::size_t taken = 0;  // the most popular ones, like the other tiers
+    for (auto doc : it->second) {
+      if (taken == static_cast<std::size_t>(max_search_results)) break;
+      if (test_bit(widened_all, doc)) {
+        candidates.push_back(doc);
+        ++taken;
+      }
+    }
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());

@@ -92,18 +92,52 @@ void search_service::refresh_loop(std::stop_token stop) {
 
 search_service::stats search_service::current_stats() const {
   auto i = current();
+  std::lock_guard lock(cache_mutex_);
   return {i->songs.size(), i->authors.size(), i->albums.size(),
           i->songs.memory_bytes() + i->authors.memory_bytes() + i->albums.memory_bytes(), i->version,
-          i->build_seconds};
+          i->build_seconds, cache_hits_, cache_misses_};
+}
+
+store::catalog_repository::analysis search_service::analyse(const std::vector<std::string>& terms,
+                                                            const std::optional<std::string>& genre,
+                                                            std::int64_t version) const {
+  std::string key;
+  for (const auto& t : terms) key += t + '\x1f';
+  key += genre ? "\x1e" + *genre : "\x1d";
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (cache_version_ != version) {
+      cache_.clear();
+      cache_lru_.clear();
+      cache_version_ = version;
+    }
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      cache_lru_.splice(cache_lru_.begin(), cache_lru_, it->second);
+      ++cache_hits_;
+      return it->second->second;
+    }
+    ++cache_misses_;
+  }
+  auto result = repo_.analyse(terms, genre);
+  std::lock_guard lock(cache_mutex_);
+  if (cache_version_ == version && !cache_.count(key)) {
+    cache_lru_.emplace_front(key, result);
+    cache_[key] = cache_lru_.begin();
+    if (cache_lru_.size() > analysis_cache_size) {
+      cache_.erase(cache_lru_.back().first);
+      cache_lru_.pop_back();
+    }
+  }
+  return result;
 }
 
 search_results search_service::search(const search_query& q) const {
   std::vector<std::string> texts;
   for (const auto& t : q.terms) texts.push_back(t.text);
-  auto analysis = repo_.analyse(texts, q.genre);
+  auto idx = current();
+  auto analysis = analyse(texts, q.genre, idx->version);
   // Terms that fold to nothing searchable ("!!!") match nothing rather than everything.
   bool nothing_searchable = !texts.empty() && analysis.words.empty();
-  auto idx = current();
 
   using entity = store::catalog_repository::entity;
   auto query_for = [&](entity e) -> std::optional<index_query> {

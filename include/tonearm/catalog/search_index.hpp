@@ -79,7 +79,7 @@ class search_index {
   std::vector<std::int64_t> ids_;
   std::vector<std::int64_t> popularity_;
   std::vector<std::string> title_fold_;
-  std::unordered_multimap<std::string, std::uint32_t> by_title_;
+  std::unordered_map<std::string, std::vector<std::uint32_t>> by_title_;  // docs ascending
   std::vector<std::uint32_t> forward_offset_;                      // doc -> start in forward_
   std::vector<std::pair<std::uint32_t, std::uint8_t>> forward_;  // word id, weight bits
   std::vector<std::string> words_;                                 // sorted

@@ -9,7 +9,9 @@
 #include <mutex>
 #include <optional>
 #include <stop_token>
+#include <list>
 #include <thread>
+#include <unordered_map>
 
 #include "tonearm/catalog/search_index.hpp"
 #include "tonearm/catalog/search_query.hpp"
@@ -46,6 +48,7 @@ class search_service {
     std::size_t songs = 0, authors = 0, albums = 0, memory_bytes = 0;
     std::int64_t version = 0;
     double build_seconds = 0;
+    std::uint64_t analysis_hits = 0, analysis_misses = 0;
   };
   stats current_stats() const;
 
@@ -57,6 +60,10 @@ class search_service {
   };
   std::shared_ptr<const indexes> current() const;
   void refresh_loop(std::stop_token stop);
+  // Analyses are a pure function of the words and the dictionary: cached (LRU) per
+  // index version, since search traffic repeats itself (prefixes typed, hits).
+  store::catalog_repository::analysis analyse(const std::vector<std::string>& terms,
+                                               const std::optional<std::string>& genre, std::int64_t version) const;
 
   store::catalog_repository& repo_;
   std::chrono::milliseconds refresh_;
@@ -64,6 +71,12 @@ class search_service {
   std::shared_ptr<const indexes> indexes_;
   std::mutex rebuild_mutex_;  // one rebuild at a time
   std::condition_variable_any wake_;
+  static constexpr std::size_t analysis_cache_size = 10000;
+  mutable std::mutex cache_mutex_;
+  mutable std::list<std::pair<std::string, store::catalog_repository::analysis>> cache_lru_;
+  mutable std::unordered_map<std::string, decltype(cache_lru_)::iterator> cache_;
+  mutable std::int64_t cache_version_ = -1;
+  mutable std::uint64_t cache_hits_ = 0, cache_misses_ = 0;
   std::jthread refresher_;
 };
 
