@@ -48,7 +48,10 @@ void setup_logging(const std::string& level) {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::flush_on(spdlog::level::info);
+  // Not a write per access line: flush warnings at once, the rest every second (and
+  // at exit, see run_cli).
+  spdlog::flush_on(spdlog::level::warn);
+  spdlog::flush_every(std::chrono::seconds(1));
 }
 
 // Applies migrations, retrying while the database is not reachable yet (it may be
@@ -185,14 +188,16 @@ int run_cli(int argc, char** argv) {
     spdlog::critical("libsodium failed to initialise");
     return 1;
   }
+  int status = 1;
   try {
-    if (command == "migrate") return cmd_migrate(c);
-    if (command == "ingest") return cmd_ingest(c, operands);
-    return cmd_serve(c);
+    if (command == "migrate") status = cmd_migrate(c);
+    else if (command == "ingest") status = cmd_ingest(c, operands);
+    else status = cmd_serve(c);
   } catch (const std::exception& e) {
     spdlog::critical("{} failed: {}", command, e.what());
-    return 1;
   }
+  spdlog::shutdown();  // flushes
+  return status;
 }
 
 }  // namespace tonearm::app

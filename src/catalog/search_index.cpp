@@ -14,6 +14,8 @@ namespace {
 // Longest completion list a prefix expands to; short prefixes ("l") keep the most
 // frequent words, which is what search-as-you-type shows first anyway.
 constexpr std::size_t max_prefix_words = 64;
+// Candidates ranked per tier for pages within the first rank_window results.
+constexpr std::size_t rank_window = 200;
 
 double weight_value(std::uint8_t bits) {
   if (bits & weight_a) return 1.0;
@@ -100,12 +102,15 @@ search_index::search_index(std::vector<index_doc> docs) {
   std::sort(docs.begin(), docs.end(), [](const index_doc& a, const index_doc& b) {
     return std::tie(b.popularity, a.id) < std::tie(a.popularity, b.id);  // most popular first
   });
-  std::vector<std::string> all_words;
+  // Intern the lexemes (a hash map, not a sort of every occurrence), then number the
+  // distinct words in sorted order for prefix ranges.
+  std::unordered_map<std::string, std::uint32_t> word_ids;
   for (const auto& d : docs)
-    for (const auto& w : d.words) all_words.push_back(w.first);
-  std::sort(all_words.begin(), all_words.end());
-  all_words.erase(std::unique(all_words.begin(), all_words.end()), all_words.end());
-  words_ = std::move(all_words);
+    for (const auto& w : d.words) word_ids.emplace(w.first, 0);
+  words_.reserve(word_ids.size());
+  for (const auto& [w, unused] : word_ids) words_.push_back(w);
+  std::sort(words_.begin(), words_.end());
+  for (std::uint32_t i = 0; i < words_.size(); ++i) word_ids[words_[i]] = i;
   postings_.resize(words_.size());
   posting_weights_.resize(words_.size());
 
@@ -123,7 +128,7 @@ search_index::search_index(std::vector<index_doc> docs) {
     title_fold_.push_back(std::move(d.title_fold));
     forward_offset_.push_back(static_cast<std::uint32_t>(forward_.size()));
     for (const auto& [lexeme, bits] : d.words) {
-      auto word = static_cast<std::uint32_t>(std::lower_bound(words_.begin(), words_.end(), lexeme) - words_.begin());
+      auto word = word_ids.find(lexeme)->second;
       forward_.emplace_back(word, bits);
       postings_[word].push_back(doc);
       posting_weights_[word].push_back(bits);
@@ -208,6 +213,14 @@ std::optional<search_index::bitset> search_index::filter_bits(const index_query&
 index_result search_index::search(const index_query& q) const {
   index_result result;
   if (ids_.empty()) return result;
+  const std::size_t words_in_bits = (ids_.size() + 63) / 64;
+  // Per-thread buffers: a search allocates nothing proportional to the catalog.
+  thread_local bitset typed_all, widened_all, typed, widened;
+  auto reset_all = [&](bitset& b) {
+    b.assign(words_in_bits, ~std::uint64_t{0});
+    if (ids_.size() % 64) b.back() = (std::uint64_t{1} << (ids_.size() % 64)) - 1;
+  };
+  reset_all(typed_all);
 
   // Per word: the word ids that count as typed (completions) and as corrected.
   struct word_sets {
@@ -216,7 +229,7 @@ index_result search_index::search(const index_query& q) const {
     std::vector<std::uint32_t> all = {};  // typed + corrected, sorted
   };
   std::vector<word_sets> sets;
-  bitset typed_all = all_bits(), widened_all = all_bits();
+  bool any_corrections = false;
   for (const auto& w : q.words) {
     word_sets s{completions(w.lexeme, max_prefix_words), {}, w.weights};
     for (const auto& c : w.corrections) {
@@ -226,30 +239,41 @@ index_result search_index::search(const index_query& q) const {
     s.all = s.typed;
     s.all.insert(s.all.end(), s.corrected.begin(), s.corrected.end());
     std::sort(s.all.begin(), s.all.end());
-    bitset typed = empty_bits();
-    for (auto word : s.typed) add_postings(typed, word, s.weights);
-    bitset widened = typed;
-    for (auto word : s.corrected) add_postings(widened, word, s.weights);
-    and_into(typed_all, typed);
-    and_into(widened_all, widened);
+    any_corrections = any_corrections || !s.corrected.empty();
     sets.push_back(std::move(s));
+  }
+  if (any_corrections) reset_all(widened_all);
+  for (const auto& s : sets) {
+    typed.assign(words_in_bits, 0);
+    for (auto word : s.typed) add_postings(typed, word, s.weights);
+    if (any_corrections) {
+      widened = typed;
+      for (auto word : s.corrected) add_postings(widened, word, s.weights);
+      and_into(widened_all, widened);
+    }
+    and_into(typed_all, typed);
   }
   if (auto f = filter_bits(q)) {
     and_into(typed_all, *f);
-    and_into(widened_all, *f);
+    if (any_corrections) and_into(widened_all, *f);
   }
-  result.total = std::min<std::int64_t>(popcount(widened_all), max_search_results);
+  const bitset& matches = any_corrections ? widened_all : typed_all;
+  result.total = std::min<std::int64_t>(popcount(matches), max_search_results);
   if (result.total == 0) return result;
 
   // Candidates: the most popular matches of each tier, plus titles equal to the query.
+  // The window is the page's end rounded up to a multiple of rank_window: the first
+  // rank_window results are one order, and deeper pages rank a larger window.
+  std::size_t window = static_cast<std::size_t>(q.offset + q.limit);
+  window = std::min<std::size_t>((window + rank_window - 1) / rank_window * rank_window, max_search_results);
   std::vector<std::uint32_t> candidates;
-  first_bits(typed_all, max_search_results, candidates);
-  first_bits(widened_all, max_search_results, candidates);
+  first_bits(typed_all, window, candidates);
+  if (any_corrections) first_bits(widened_all, window, candidates);
   if (auto it = by_title_.find(q.whole_fold); !q.whole_fold.empty() && it != by_title_.end()) {
     std::size_t taken = 0;  // the most popular ones, like the other tiers
     for (auto doc : it->second) {
-      if (taken == static_cast<std::size_t>(max_search_results)) break;
-      if (test_bit(widened_all, doc)) {
+      if (taken == window) break;
+      if (test_bit(matches, doc)) {
         candidates.push_back(doc);
         ++taken;
       }
@@ -280,15 +304,16 @@ index_result search_index::search(const index_query& q) const {
   }
   // Documents are numbered in (popularity desc, id asc) order, so the doc number is
   // the final tie-breaker of the documented order.
-  std::sort(ranking.begin(), ranking.end(), [](const ranked& a, const ranked& b) {
+  auto better = [](const ranked& a, const ranked& b) {
     if (a.typed != b.typed) return a.typed;
     if (a.exact_title != b.exact_title) return a.exact_title;
     if (a.score != b.score) return a.score > b.score;
     return a.doc < b.doc;
-  });
-  for (std::size_t i = static_cast<std::size_t>(q.offset);
-       i < ranking.size() && i < static_cast<std::size_t>(q.offset + q.limit) && static_cast<std::int64_t>(i) < result.total; ++i)
-    result.ids.push_back(ids_[ranking[i].doc]);
+  };
+  std::size_t end = std::min<std::size_t>(ranking.size(), static_cast<std::size_t>(q.offset + q.limit));
+  end = std::min<std::size_t>(end, static_cast<std::size_t>(result.total));
+  std::partial_sort(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(end), ranking.end(), better);
+  for (std::size_t i = static_cast<std::size_t>(q.offset); i < end; ++i) result.ids.push_back(ids_[ranking[i].doc]);
   return result;
 }
 

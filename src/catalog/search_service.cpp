@@ -71,8 +71,10 @@ bool search_service::refresh_if_changed() {
                static_cast<double>(next->songs.memory_bytes() + next->authors.memory_bytes() +
                                    next->albums.memory_bytes()) / 1e6,
                next->build_seconds);
-  std::lock_guard lock(mutex_);
-  indexes_ = std::move(next);
+  {
+    std::lock_guard lock(mutex_);
+    indexes_ = std::move(next);
+  }
   return true;
 }
 

@@ -29,6 +29,14 @@ constexpr const char* album_docs_sql =
 
 }  // namespace
 
+namespace {
+std::string id_array(const std::vector<std::int64_t>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  return out + "}";
+}
+}  // namespace
+
 std::string to_pg_array(const std::vector<std::string>& values) {
   std::string out = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -54,11 +62,9 @@ std::optional<catalog::song> catalog_repository::find_song(std::int64_t id) cons
 }
 
 std::vector<catalog::song> catalog_repository::songs_by_ids(const std::vector<std::int64_t>& ids) const {
-  std::vector<std::string> text;
-  for (auto id : ids) text.push_back(std::to_string(id));
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::songs_by_ids, to_pg_array(text));
+    auto r = tx.exec_prepared(statement::songs_by_ids, id_array(ids));
     std::vector<catalog::song> out;
     for (const auto& row : r) out.push_back(rows::song_from_row(row));
     return out;
@@ -130,11 +136,9 @@ std::vector<catalog::song> catalog_repository::album_tracks(std::int64_t album_i
 }
 
 std::vector<catalog::author> catalog_repository::authors_by_ids(const std::vector<std::int64_t>& ids) const {
-  std::vector<std::string> text;
-  for (auto id : ids) text.push_back(std::to_string(id));
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::authors_by_ids, to_pg_array(text));
+    auto r = tx.exec_prepared(statement::authors_by_ids, id_array(ids));
     std::vector<catalog::author> out;
     for (const auto& row : r) out.push_back(rows::author_from_row(row));
     return out;
@@ -142,11 +146,9 @@ std::vector<catalog::author> catalog_repository::authors_by_ids(const std::vecto
 }
 
 std::vector<catalog::album> catalog_repository::albums_by_ids(const std::vector<std::int64_t>& ids) const {
-  std::vector<std::string> text;
-  for (auto id : ids) text.push_back(std::to_string(id));
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::albums_by_ids, to_pg_array(text));
+    auto r = tx.exec_prepared(statement::albums_by_ids, id_array(ids));
     std::vector<catalog::album> out;
     for (const auto& row : r) {
       out.push_back(rows::album_from_row(row));

@@ -1,8 +1,5 @@
 // Store parts against real servers: PG pool reconnects, Redis breaker, migrations.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <pqxx/pqxx>
 #include <thread>
@@ -120,17 +117,9 @@ TEST(RedisClient, ReconnectsWhenRedisComesBack) {
 }
 
 TEST(RedisClient, HungRedisTimesOut) {
-  // A server that accepts and never answers, like a Redis stuck in a long command.
-  int hung = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(hung, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(hung, 16), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(hung, reinterpret_cast<sockaddr*>(&addr), &len);
+  tonearm::testing::silent_server hung;  // like a Redis stuck in a long command
   redis_options options;
-  options.port = ntohs(addr.sin_port);
+  options.port = hung.port();
   options.timeout = 200ms;
   redis_client client(options);
   auto start = std::chrono::steady_clock::now();
@@ -138,7 +127,6 @@ TEST(RedisClient, HungRedisTimesOut) {
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_GE(took, 150ms);  // it did wait for an answer...
   EXPECT_LT(took, 2s);     // ...but only as long as the command timeout
-  ::close(hung);
 }
 
 TEST(Migrations, RefuseAnAppliedMigrationThatWasEdited) {

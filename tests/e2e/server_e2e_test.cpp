@@ -1,11 +1,8 @@
 // The server over real sockets against real PostgreSQL and Redis: probes, errors,
 // limits, timeouts, keep-alive, request ids, graceful shutdown, command line.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <thread>
 
@@ -223,15 +220,8 @@ TEST_F(ServerTest, SigtermExitsZero) {
 
 TEST_F(ServerTest, SigtermLetsAnInFlightResponseFinish) {
   // A "Redis" that accepts and never answers makes /readyz take the Redis timeout.
-  int hung = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(hung, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(hung, 16), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(hung, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::string url = "redis://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/0";
+  silent_server hung;
+  std::string url = "redis://127.0.0.1:" + std::to_string(hung.port()) + "/0";
 
   server_process srv(db.url(), url, {{"TONEARM_REDIS_TIMEOUT_MS", "1500"}});
   http_connection c(srv.port());
@@ -242,7 +232,6 @@ TEST_F(ServerTest, SigtermLetsAnInFlightResponseFinish) {
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.header("Connection"), "close");
   EXPECT_EQ(srv.process().wait(10s), 0);
-  ::close(hung);
 }
 
 TEST_F(ServerTest, NewConnectionsAreRefusedAfterSigterm) {

@@ -79,6 +79,22 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+// ---- silent_server ----
+
+silent_server::silent_server() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 64) != 0)
+    throw std::runtime_error("silent_server: cannot listen");
+  socklen_t len = sizeof addr;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+}
+
+silent_server::~silent_server() { ::close(fd_); }
+
 // ---- child_process ----
 
 child_process::child_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env)

@@ -63,6 +63,19 @@ struct run_result {
 run_result run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// A TCP server on 127.0.0.1 that accepts connections (the kernel's backlog does)
+// and never answers: a dependency that hangs.
+class silent_server {
+ public:
+  silent_server();
+  ~silent_server();
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 // A fresh, empty database on the test server, dropped (with force) at destruction.
 class scratch_database {
  public:

@@ -59,7 +59,9 @@ class search_index {
   // words as typed first, then a title equal to the query, then the field weights
   // of the matched words (title 1.0, artist 0.4, album 0.2, other 0.1, summed over
   // words) times (1 + ln(1 + popularity) / 10), then popularity, then id. Only the
-  // max_search_results most popular matches of each tier are ranked.
+  // most popular matches of each tier are ranked: 200 for pages within the first 200
+  // results (so those pages are slices of one order), the page's end rounded up to a
+  // multiple of 200 beyond.
   index_result search(const index_query& q) const;
 
   std::size_t size() const { return ids_.size(); }
