@@ -5,6 +5,7 @@
 
 #include "catalog/catalog_handlers.hpp"
 #include "health_handlers.hpp"
+#include "stream/stream_handler.hpp"
 
 namespace tonearm::app {
 
@@ -19,6 +20,7 @@ http::router build_routes(services& s) {
   r.add("GET", "/v1/songs/{id}", [catalog](http::request& q) { return catalog->song(q); });
   r.add("GET", "/v1/authors/{id}", [catalog](http::request& q) { return catalog->author(q); });
   r.add("GET", "/v1/albums/{id}", [catalog](http::request& q) { return catalog->album(q); });
+  r.add("GET", "/v1/songs/{id}/stream", stream::stream_handler(s.catalog, s.blobs));
   return r;
 }
 

@@ -116,8 +116,15 @@ void log_access(const request& req, const response& res, std::chrono::steady_clo
     else if (c < 0x20 || c == 0x7f) target.append("?");
     else target.push_back(static_cast<char>(c));
   }
-  spdlog::info("access request_id={} remote={} method={} target=\"{}\" status={} bytes={} duration_ms={:.3f}",
-               req.request_id, req.remote.empty() ? "-" : req.remote, req.method, target, res.status,
+  // The Range asked for, when there was one: seeking players show up as bytes=N-.
+  std::string range;
+  if (auto r = req.headers.get("Range"); !r.empty()) {
+    range = " range=\"";
+    for (char c : r.substr(0, 100)) range.push_back(c == '"' || c < 0x20 ? '?' : c);
+    range += "\"";
+  }
+  spdlog::info("access request_id={} remote={} method={} target=\"{}\"{} status={} bytes={} duration_ms={:.3f}",
+               req.request_id, req.remote.empty() ? "-" : req.remote, req.method, target, range, res.status,
                res.body_bytes_sent, static_cast<double>(us) / 1000.0);
 }
 

@@ -39,8 +39,9 @@ class fd_handle {
 
 class local_blob_reader final : public blob_reader {
  public:
-  local_blob_reader(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+  local_blob_reader(int fd, std::uint64_t size, std::int64_t modified) : fd_(fd), size_(size), modified_(modified) {}
   std::uint64_t size() const override { return size_; }
+  std::int64_t modified() const override { return modified_; }
   std::size_t read(std::uint64_t offset, char* out, std::size_t n) override {
     for (;;) {
       ssize_t r = ::pread(fd_.get(), out, n, static_cast<off_t>(offset));
@@ -52,6 +53,7 @@ class local_blob_reader final : public blob_reader {
  private:
   fd_handle fd_;
   std::uint64_t size_;
+  std::int64_t modified_;
 };
 
 }  // namespace
@@ -85,7 +87,8 @@ std::unique_ptr<blob_reader> local_blob_store::open(std::string_view key) const 
   fd_handle owned(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw io_error("cannot stat blob", path);
-  return std::make_unique<local_blob_reader>(owned.release(), static_cast<std::uint64_t>(st.st_size));
+  return std::make_unique<local_blob_reader>(owned.release(), static_cast<std::uint64_t>(st.st_size),
+                                             static_cast<std::int64_t>(st.st_mtime));
 }
 
 bool local_blob_store::put_file(std::string_view key, const std::filesystem::path& source) {

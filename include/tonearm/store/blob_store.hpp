@@ -20,6 +20,8 @@ class blob_reader {
  public:
   virtual ~blob_reader() = default;
   virtual std::uint64_t size() const = 0;
+  // Last modification, seconds since the epoch (a blob never changes after it is stored).
+  virtual std::int64_t modified() const = 0;
   // Reads up to `n` bytes at `offset` into `out`; returns bytes read (0 at the end).
   // Throws std::runtime_error on an I/O error.
   virtual std::size_t read(std::uint64_t offset, char* out, std::size_t n) = 0;

@@ -1,0 +1,141 @@
+// The stream handler: validators, 304, range plan, then a body that reads the blob in
+// bounded pieces as the client takes them.
+//
+// A 206 with one range:                  A 206 with several (multipart/byteranges):
+//   HTTP/1.1 206 Partial Content           HTTP/1.1 206 Partial Content
+//   Content-Type: audio/mpeg               Content-Type: multipart/byteranges; boundary=B
+//   Content-Range: bytes 0-99/5000         Content-Length: <all of the below>
+//   Content-Length: 100
+//                                          \r\n--B\r\nContent-Type: audio/mpeg\r\n
+//   <bytes 0..99>                          Content-Range: bytes 0-9/5000\r\n\r\n<10 bytes>
+//                                          \r\n--B\r\n...\r\n\r\n<bytes>\r\n--B--\r\n
+#include "stream_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <variant>
+
+#include "tonearm/http/params.hpp"
+#include "tonearm/stream/byte_range.hpp"
+#include "tonearm/stream/conditional.hpp"
+
+namespace tonearm::stream {
+
+namespace {
+
+// Literal bytes (multipart part headers) and blob ranges, produced in order.
+class blob_body final : public http::body_source {
+ public:
+  using segment = std::variant<std::string, byte_range>;
+  blob_body(std::unique_ptr<store::blob_reader> reader, std::vector<segment> segments)
+      : reader_(std::move(reader)), segments_(std::move(segments)) {
+    for (const auto& s : segments_)
+      size_ += std::holds_alternative<std::string>(s) ? std::get<std::string>(s).size() : std::get<byte_range>(s).length();
+  }
+  std::uint64_t size() const override { return size_; }
+  bool next(std::string& out, std::size_t max) override {
+    out.clear();
+    while (out.size() < max && index_ < segments_.size()) {
+      const auto& s = segments_[index_];
+      if (const auto* text = std::get_if<std::string>(&s)) {
+        auto n = std::min(max - out.size(), text->size() - offset_);
+        out.append(*text, offset_, n);
+        offset_ += n;
+        if (offset_ == text->size()) advance();
+      } else {
+        const auto& r = std::get<byte_range>(s);
+        auto want = std::min<std::uint64_t>(max - out.size(), r.length() - offset_);
+        auto at = out.size();
+        out.resize(at + want);
+        auto got = reader_->read(r.first + offset_, out.data() + at, want);
+        out.resize(at + got);
+        if (got == 0) throw std::runtime_error("blob shorter than recorded");
+        offset_ += got;
+        if (offset_ == r.length()) advance();
+      }
+    }
+    return !out.empty();
+  }
+
+ private:
+  void advance() {
+    ++index_;
+    offset_ = 0;
+  }
+  std::unique_ptr<store::blob_reader> reader_;
+  std::vector<segment> segments_;
+  std::uint64_t size_ = 0;
+  std::size_t index_ = 0;
+  std::uint64_t offset_ = 0;
+};
+
+std::string content_range(const byte_range& r, std::uint64_t size) {
+  return "bytes " + std::to_string(r.first) + "-" + std::to_string(r.last) + "/" + std::to_string(size);
+}
+
+}  // namespace
+
+http::response stream_handler::operator()(const http::request& req) const {
+  auto id = http::path_id(req, "id", "song");
+  auto song = catalog_.find_song(id);
+  if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
+  // The blob path comes only from the stored content hash, never from the URL.
+  auto reader = blobs_.open(song->blob_key);
+  if (!reader) {
+    spdlog::error("request_id={} song {} has no blob {}: audio missing from the blob store", req.request_id, id,
+                  song->blob_key);
+    return http::error_response(errc::internal, "the audio of song " + std::to_string(id) + " is unavailable");
+  }
+  const std::uint64_t size = reader->size();
+  validators v{"\"" + song->blob_key + "\"", reader->modified()};
+
+  http::response res;
+  res.headers.set("Accept-Ranges", "bytes");
+  res.headers.set("ETag", v.etag);
+  res.headers.set("Last-Modified", format_http_date(v.last_modified));
+  res.headers.set("Cache-Control", "public, max-age=31536000, immutable");
+  res.headers.set("X-Cache", "MISS");
+  if (not_modified(req.header("If-None-Match"), req.header("If-Modified-Since"), v)) {
+    res.status = 304;
+    return res;
+  }
+
+  range_plan plan;
+  if (range_allowed(req.header("If-Range"), v)) plan = plan_ranges(req.header("Range"), size);
+  std::vector<blob_body::segment> segments;
+  switch (plan.outcome) {
+    case range_plan::kind::full:
+      res.status = 200;
+      res.headers.set("Content-Type", song->mime_type);
+      if (size > 0) segments.emplace_back(byte_range{0, size - 1});
+      break;
+    case range_plan::kind::unsatisfiable: {
+      auto err = http::error_response(errc::range_not_satisfiable,
+                                      "no requested range starts before the end (" + std::to_string(size) + " bytes)");
+      for (const auto& f : res.headers) err.headers.set(f.name, f.value);
+      err.headers.set("Content-Range", "bytes */" + std::to_string(size));
+      return err;
+    }
+    case range_plan::kind::partial:
+      res.status = 206;
+      if (plan.ranges.size() == 1) {
+        res.headers.set("Content-Type", song->mime_type);
+        res.headers.set("Content-Range", content_range(plan.ranges.front(), size));
+        segments.emplace_back(plan.ranges.front());
+      } else {
+        std::string boundary = "tonearm-" + song->blob_key.substr(0, 24);
+        res.headers.set("Content-Type", "multipart/byteranges; boundary=" + boundary);
+        for (const auto& r : plan.ranges) {
+          segments.emplace_back("\r\n--" + boundary + "\r\nContent-Type: " + song->mime_type +
+                                "\r\nContent-Range: " + content_range(r, size) + "\r\n\r\n");
+          segments.emplace_back(r);
+        }
+        segments.emplace_back("\r\n--" + boundary + "--\r\n");
+      }
+      break;
+  }
+  res.stream = std::make_shared<blob_body>(std::move(reader), std::move(segments));
+  return res;
+}
+
+}  // namespace tonearm::stream

@@ -1,0 +1,221 @@
+// Streaming over real sockets: range semantics byte-exact, multipart, conditionals,
+// HEAD, real clients (curl, ffprobe, ffmpeg), clients that hang up.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "test_support.hpp"
+
+namespace tonearm::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class StreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto audio = fs::path(test_audio_dir());
+    for (const char* f : {"01-Karma-Police.mp3", "10-Hoppipolla.opus", "24-So-What.flac"})
+      fs::copy_file(audio / f, fs::path(input.path()) / f);
+    karma = file_bytes(audio / "01-Karma-Police.mp3");
+    auto r = run_command({tonearm_binary(), "ingest", input.path()},
+                         {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", db.url()},
+                          {"TONEARM_BLOB_DIR", blobs.path()}});
+    ASSERT_EQ(r.status, 0) << r.output;
+    karma_id = db.query("SELECT id FROM songs WHERE title = 'Karma Police'")[0];
+    karma_key = db.query("SELECT blob_key FROM songs WHERE title = 'Karma Police'")[0];
+    server = std::make_unique<server_process>(db.url(), shared_redis_url(),
+                                              std::map<std::string, std::string>{{"TONEARM_BLOB_DIR", blobs.path()}});
+  }
+
+  std::string url() const { return "/v1/songs/" + karma_id + "/stream"; }
+  std::string full_url() const { return "http://127.0.0.1:" + std::to_string(server->port()) + url(); }
+  http_reply get(std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return http_request(server->port(), "GET", url(), headers);
+  }
+
+  scratch_database db;
+  temp_dir input, blobs;
+  std::string karma, karma_id, karma_key;
+  std::unique_ptr<server_process> server;
+};
+
+TEST_F(StreamTest, WholeSongWithCachingHeaders) {
+  auto r = get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, karma);
+  EXPECT_EQ(r.header("Content-Length"), std::to_string(karma.size()));
+  EXPECT_EQ(r.header("Content-Type"), "audio/mpeg");
+  EXPECT_EQ(r.header("Accept-Ranges"), "bytes");
+  EXPECT_EQ(r.header("ETag"), "\"" + karma_key + "\"");
+  EXPECT_EQ(r.header("Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_FALSE(r.header("Last-Modified").empty());
+  EXPECT_EQ(r.header("X-Cache"), "MISS");
+}
+
+TEST_F(StreamTest, ClosedRange) {
+  auto r = get({{"Range", "bytes=100-199"}});
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.header("Content-Range"), "bytes 100-199/" + std::to_string(karma.size()));
+  EXPECT_EQ(r.header("Content-Length"), "100");
+  EXPECT_EQ(r.body, karma.substr(100, 100));
+}
+
+TEST_F(StreamTest, OpenAndSuffixRangesAndClamping) {
+  auto open = get({{"Range", "bytes=1000-"}});
+  EXPECT_EQ(open.status, 206);
+  EXPECT_EQ(open.body, karma.substr(1000));
+  auto suffix = get({{"Range", "bytes=-500"}});
+  EXPECT_EQ(suffix.status, 206);
+  EXPECT_EQ(suffix.body, karma.substr(karma.size() - 500));
+  auto clamped = get({{"Range", "bytes=" + std::to_string(karma.size() - 10) + "-99999999"}});
+  EXPECT_EQ(clamped.status, 206);
+  EXPECT_EQ(clamped.body, karma.substr(karma.size() - 10));
+}
+
+TEST_F(StreamTest, UnsatisfiableRangeIs416WithTheSize) {
+  auto r = get({{"Range", "bytes=" + std::to_string(karma.size()) + "-"}});
+  EXPECT_EQ(r.status, 416);
+  EXPECT_EQ(r.header("Content-Range"), "bytes */" + std::to_string(karma.size()));
+  EXPECT_NE(r.body.find("range_not_satisfiable"), std::string::npos);
+}
+
+TEST_F(StreamTest, MalformedOrForeignRangeIsIgnored) {
+  for (const char* range : {"bytes=abc", "items=0-10", "bytes=10-5", "bytes=0-999999999999999999999"}) {
+    auto r = get({{"Range", range}});
+    EXPECT_EQ(r.status, 200) << range;
+    EXPECT_EQ(r.body.size(), karma.size()) << range;
+  }
+}
+
+TEST_F(StreamTest, SeveralRangesAreMultipart) {
+  auto r = get({{"Range", "bytes=0-9,500-509"}});
+  ASSERT_EQ(r.status, 206);
+  auto type = r.header("Content-Type");
+  ASSERT_EQ(type.rfind("multipart/byteranges; boundary=", 0), 0u) << type;
+  std::string boundary = type.substr(type.find('=') + 1);
+  std::string size = std::to_string(karma.size());
+  std::string expected = "\r\n--" + boundary + "\r\nContent-Type: audio/mpeg\r\nContent-Range: bytes 0-9/" + size +
+                         "\r\n\r\n" + karma.substr(0, 10) + "\r\n--" + boundary +
+                         "\r\nContent-Type: audio/mpeg\r\nContent-Range: bytes 500-509/" + size + "\r\n\r\n" +
+                         karma.substr(500, 10) + "\r\n--" + boundary + "--\r\n";
+  EXPECT_EQ(r.body, expected);
+  EXPECT_EQ(r.header("Content-Length"), std::to_string(expected.size()));
+}
+
+TEST_F(StreamTest, OverlappingRangesAskingForMoreThanTheFileGetTheFileOnce) {
+  auto r = get({{"Range", "bytes=0-,0-,0-"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), karma.size());
+}
+
+TEST_F(StreamTest, IfRangeWithTheCurrentEtagHonoursTheRange) {
+  auto etag = get().header("ETag");
+  EXPECT_EQ(get({{"Range", "bytes=0-9"}, {"If-Range", etag}}).status, 206);
+  auto stale = get({{"Range", "bytes=0-9"}, {"If-Range", "\"stale\""}});
+  EXPECT_EQ(stale.status, 200);
+  EXPECT_EQ(stale.body.size(), karma.size());
+  auto date = get().header("Last-Modified");
+  EXPECT_EQ(get({{"Range", "bytes=0-9"}, {"If-Range", date}}).status, 206);
+}
+
+TEST_F(StreamTest, ConditionalGetsAre304) {
+  auto first = get();
+  auto etag = first.header("ETag");
+  auto r = get({{"If-None-Match", etag}});
+  EXPECT_EQ(r.status, 304);
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(r.header("ETag"), etag);
+  EXPECT_EQ(get({{"If-Modified-Since", first.header("Last-Modified")}}).status, 304);
+  EXPECT_EQ(get({{"If-None-Match", "\"other\""}}).status, 200);
+}
+
+TEST_F(StreamTest, HeadHasTheHeadersAndNoBody) {
+  http_connection c(server->port());
+  c.send_request("HEAD", url(), {{"Range", "bytes=0-99"}});
+  auto r = c.read_reply(true);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.header("Content-Length"), "100");
+  c.send_request("GET", "/healthz");  // no stray body bytes before the next response
+  EXPECT_EQ(c.read_reply().status, 200);
+}
+
+TEST_F(StreamTest, ContentTypePerFormat) {
+  auto id = db.query("SELECT id FROM songs WHERE title = 'So What'")[0];
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/songs/" + id + "/stream").header("Content-Type"), "audio/flac");
+  auto opus = db.query("SELECT id FROM songs WHERE title = 'Hoppípolla'")[0];
+  EXPECT_EQ(http_request(server->port(), "HEAD", "/v1/songs/" + opus + "/stream").header("Content-Type"),
+            "audio/ogg; codecs=opus");
+}
+
+TEST_F(StreamTest, UnknownAndMalformedIds) {
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/songs/999999/stream").status, 404);
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/songs/x/stream").status, 400);
+}
+
+TEST_F(StreamTest, MissingBlobIs500AndLoggedNotACrash) {
+  fs::remove(fs::path(blobs.path()) / karma_key.substr(0, 2) / karma_key.substr(2, 2) / karma_key);
+  auto r = get();
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(r.body.find("unavailable"), std::string::npos);
+  EXPECT_EQ(http_request(server->port(), "GET", "/healthz").status, 200);
+  ASSERT_EQ(server->terminate(), 0);
+  EXPECT_NE(server->process().output().find("audio missing from the blob store"), std::string::npos);
+}
+
+TEST_F(StreamTest, ClientHangingUpMidStreamLeavesTheServerFine) {
+  for (int i = 0; i < 20; ++i) {
+    http_connection c(server->port());
+    c.send_request("GET", url());
+    c.close();  // before reading anything
+  }
+  auto r = get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, karma);
+  ASSERT_EQ(server->terminate(), 0);
+  EXPECT_EQ(server->process().output().find("error"), std::string::npos) << "hang-ups are not errors";
+}
+
+TEST_F(StreamTest, CurlFetchesARange) {
+  auto r = run_command({"curl", "-s", "-r", "0-99", "-o", input.path() + "/part", full_url()}, {});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(file_bytes(input.path() + "/part"), karma.substr(0, 100));
+}
+
+TEST_F(StreamTest, FfprobeReadsTheStream) {
+  auto r = run_command({"ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", full_url()}, {});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NEAR(std::stod(r.output), 40.0, 0.5);
+}
+
+TEST_F(StreamTest, FfmpegSeeksToTheMiddleWithRangeRequests) {
+  // Ogg demuxers seek by bisecting byte offsets: each probe is a Range request.
+  auto id = db.query("SELECT id FROM songs WHERE title = 'Hoppípolla'")[0];
+  auto size = std::stoull(db.query("SELECT byte_size FROM songs WHERE title = 'Hoppípolla'")[0]);
+  auto target = "http://127.0.0.1:" + std::to_string(server->port()) + "/v1/songs/" + id + "/stream";
+  auto r = run_command({"ffmpeg", "-v", "error", "-ss", "15", "-i", target, "-t", "2", "-f", "null", "-"}, {});
+  EXPECT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(server->terminate(), 0);
+  auto log = server->process().output();
+  bool mid_file = false;
+  for (auto pos = log.find("range=\"bytes="); pos != std::string::npos; pos = log.find("range=\"bytes=", pos + 1)) {
+    auto start = std::stoull(log.substr(pos + 13));
+    auto line_end = log.find('\n', pos);
+    bool ok = log.substr(pos, line_end - pos).find("status=206") != std::string::npos;
+    if (ok && start > size / 5 && start < size * 4 / 5) mid_file = true;
+  }
+  EXPECT_TRUE(mid_file) << log;
+}
+
+}  // namespace
+}  // namespace tonearm::testing
