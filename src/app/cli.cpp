@@ -118,6 +118,7 @@ int cmd_serve(const config& c) {
   migrate_with_retry(c, c.db_startup_timeout);
   services svc(c);
   svc.search.start();
+  svc.start_play_flusher();
   auto routes = build_routes(svc);
   http::server_options o;
   o.host = c.listen_host;
@@ -136,6 +137,7 @@ int cmd_serve(const config& c) {
   spdlog::info("tonearm {} listening on http://{}:{} ({} I/O threads, {} workers)", TONEARM_VERSION, c.listen_host,
                srv.port(), c.threads, c.worker_threads);
   srv.run();
+  svc.stop_play_flusher();  // counts reach PostgreSQL before we exit
   spdlog::info("stopped");
   return 0;
 }

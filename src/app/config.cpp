@@ -85,6 +85,9 @@ const std::vector<key_spec>& keys() {
       ms_key("write_timeout_ms", 1, 3600000, &config::write_timeout),
       ms_key("shutdown_grace_ms", 0, 3600000, &config::shutdown_grace),
       ms_key("search_refresh_ms", 10, 3600000, &config::search_refresh),
+      ms_key("search_popularity_refresh_ms", 10, 86400000, &config::search_popularity_refresh),
+      int_key("play_dedup_seconds", 0, 86400, [](config& c, long long n) { c.play_dedup = std::chrono::seconds(n); }),
+      int_key("play_flush_seconds", 1, 3600, [](config& c, long long n) { c.play_flush = std::chrono::seconds(n); }),
   };
   return all;
 }

@@ -1,6 +1,8 @@
 // Builds the shared parts from the configuration.
 #include "tonearm/app/services.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace tonearm::app {
 
 namespace {
@@ -18,6 +20,38 @@ services::services(const config& c)
       redis(redis_options_for(c)),
       blobs(c.blob_dir),
       catalog(db),
-      search(catalog, c.search_refresh) {}
+      search(catalog, c.search_refresh, c.search_popularity_refresh),
+      plays(redis, c.play_dedup) {}
+
+namespace {
+void flush_once(services& s) {
+  try {
+    if (auto n = s.plays.flush(s.catalog); n && *n > 0) spdlog::debug("flushed plays of {} songs", *n);
+  } catch (const std::exception& e) {
+    spdlog::warn("play count flush failed (kept in Redis for the next one): {}", e.what());
+  }
+}
+}  // namespace
+
+void services::start_play_flusher() {
+  flusher_ = std::jthread([this](std::stop_token stop) {
+    std::mutex m;
+    std::unique_lock lock(m);
+    while (!stop.stop_requested()) {
+      flush_wake_.wait_for(lock, stop, cfg.play_flush, [] { return false; });
+      if (stop.stop_requested()) break;
+      flush_once(*this);
+    }
+  });
+}
+
+void services::stop_play_flusher() {
+  if (flusher_.joinable()) {
+    flusher_.request_stop();
+    flush_wake_.notify_all();
+    flusher_.join();
+  }
+  flush_once(*this);
+}
 
 }  // namespace tonearm::app

@@ -30,8 +30,9 @@ std::optional<std::uint8_t> weights_for(search_field f, store::catalog_repositor
 
 }  // namespace
 
-search_service::search_service(store::catalog_repository& repo, std::chrono::milliseconds refresh)
-    : repo_(repo), refresh_(refresh), indexes_(std::make_shared<indexes>()) {}
+search_service::search_service(store::catalog_repository& repo, std::chrono::milliseconds refresh,
+                               std::chrono::milliseconds popularity_refresh)
+    : repo_(repo), refresh_(refresh), popularity_refresh_(popularity_refresh), indexes_(std::make_shared<indexes>()) {}
 
 search_service::~search_service() {
   if (refresher_.joinable()) {
@@ -56,8 +57,13 @@ std::shared_ptr<const search_service::indexes> search_service::current() const {
 
 bool search_service::refresh_if_changed() {
   std::lock_guard rebuild(rebuild_mutex_);
-  auto version = repo_.catalog_version();
-  if (auto now = current(); now->version == version && version != 0) return false;
+  auto versions = repo_.catalog_version();
+  auto version = versions.edits;
+  if (auto now = current(); now->version == version && version != 0) {
+    bool popularity_due = now->popularity != versions.popularity &&
+                          std::chrono::steady_clock::now() - now->built >= popularity_refresh_;
+    if (!popularity_due) return false;
+  }
   auto started = std::chrono::steady_clock::now();
   using entity = store::catalog_repository::entity;
   auto next = std::make_shared<indexes>();
@@ -65,6 +71,8 @@ bool search_service::refresh_if_changed() {
   next->authors = search_index(repo_.load_index_docs(entity::authors));
   next->albums = search_index(repo_.load_index_docs(entity::albums));
   next->version = version;
+  next->popularity = versions.popularity;
+  next->built = std::chrono::steady_clock::now();
   next->build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("search index v{} built: {} songs, {} authors, {} albums, {:.1f} MB, {:.2f} s", version,
                next->songs.size(), next->authors.size(), next->albums.size(),

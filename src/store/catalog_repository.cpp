@@ -213,10 +213,34 @@ std::vector<catalog::index_doc> catalog_repository::load_index_docs(entity e) co
   return docs;
 }
 
-std::int64_t catalog_repository::catalog_version() const {
+catalog_repository::versions catalog_repository::catalog_version() const {
   return db_.with_connection([](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return tx.exec("SELECT version FROM catalog_version")[0][0].as<std::int64_t>();
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec("SELECT version, popularity FROM catalog_version");
+    return versions{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
+  });
+}
+
+void catalog_repository::add_plays(const std::vector<std::pair<std::int64_t, std::int64_t>>& song_plays) const {
+  if (song_plays.empty()) return;
+  std::vector<std::int64_t> ids, counts;
+  for (const auto& [id, n] : song_plays) {
+    ids.push_back(id);
+    counts.push_back(n);
+  }
+  db_.with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params(
+        "WITH d AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS d(id, n)),"
+        " s AS (UPDATE songs SET play_count = play_count + d.n FROM d WHERE songs.id = d.id"
+        "       RETURNING songs.author_id, songs.album_id, d.n),"
+        " a AS (UPDATE authors SET play_count = authors.play_count + t.n"
+        "       FROM (SELECT author_id, sum(n) AS n FROM s GROUP BY author_id) t WHERE authors.id = t.author_id)"
+        " UPDATE albums SET play_count = albums.play_count + t.n"
+        " FROM (SELECT album_id, sum(n) AS n FROM s WHERE album_id IS NOT NULL GROUP BY album_id) t"
+        " WHERE albums.id = t.album_id",
+        id_array(ids), id_array(counts));
+    tx.commit();
   });
 }
 

@@ -13,7 +13,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+#include <nlohmann/json.hpp>
 #include <variant>
+
+#include "tonearm/catalog/catalog_json.hpp"
 
 #include "tonearm/http/params.hpp"
 #include "tonearm/stream/byte_range.hpp"
@@ -135,6 +139,40 @@ http::response stream_handler::operator()(const http::request& req) const {
       break;
   }
   res.stream = std::make_shared<blob_body>(std::move(reader), std::move(segments));
+  if (is_play_start(req.method, range_allowed(req.header("If-Range"), v) ? req.header("Range") : "")) {
+    // The listener: address and user agent, hashed to keep the Redis key short.
+    auto client = std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
+    plays_.record(id, client, std::chrono::system_clock::now());
+  }
+  return res;
+}
+
+http::response charts_handler::operator()(const http::request& req) const {
+  auto window_name = req.query_param("window").value_or("day");
+  chart_window window;
+  if (window_name == "hour") window = chart_window::hour;
+  else if (window_name == "day") window = chart_window::day;
+  else if (window_name == "week") window = chart_window::week;
+  else return http::error_response(errc::bad_request, "parameter 'window' takes hour, day or week, got '" + window_name + "'");
+  int limit = 20;
+  if (auto l = req.query_param("limit")) {
+    auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
+    if (l->empty() || ec != std::errc{} || p != l->data() + l->size() || limit < 1 || limit > 50)
+      return http::error_response(errc::bad_request, "parameter 'limit' must be an integer from 1 to 50, got '" + *l + "'");
+  }
+  auto top = plays_.top(window, limit, std::chrono::system_clock::now());
+  if (!top) return http::error_response(errc::unavailable, "charts are unavailable right now (Redis unreachable)");
+  std::vector<std::int64_t> ids;
+  for (const auto& [song, n] : *top) ids.push_back(song);
+  auto songs = ids.empty() ? std::vector<catalog::song>{} : catalog_.songs_by_ids(ids);
+  nlohmann::json items = nlohmann::json::array();
+  int rank = 0;
+  for (const auto& [song, n] : *top) {
+    for (const auto& s : songs)
+      if (s.id == song) items.push_back({{"rank", ++rank}, {"plays", n}, {"song", catalog::song_json(s)}});
+  }
+  auto res = http::json_response(200, nlohmann::json{{"window", window_name}, {"items", items}}.dump());
+  res.headers.set("Cache-Control", "public, max-age=60");
   return res;
 }
 

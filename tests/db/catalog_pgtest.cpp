@@ -203,7 +203,7 @@ class SearchRankingTest : public ::testing::Test {
 
   std::vector<std::string> titles(const std::string& q, int limit = 20, int offset = 0) {
     if (!search) {
-      search = std::make_unique<catalog::search_service>(repo, 60s);
+      search = std::make_unique<catalog::search_service>(repo, 60s, 60s);
       search->refresh_if_changed();
     }
     catalog::search_params p;

@@ -59,7 +59,8 @@ class CatalogTest : public ::testing::Test {
     ASSERT_EQ(r.status, 0) << r.output;
     server = std::make_unique<server_process>(db.url(), shared_redis_url(),
                                               std::map<std::string, std::string>{{"TONEARM_BLOB_DIR", blobs.path()},
-                                                                                 {"TONEARM_SEARCH_REFRESH_MS", "100"}});
+                                                                                 {"TONEARM_SEARCH_REFRESH_MS", "100"},
+                                                                                 {"TONEARM_SEARCH_POPULARITY_REFRESH_MS", "100"}});
   }
 
   json get_json(const std::string& target, int expected_status = 200) {

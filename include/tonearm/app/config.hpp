@@ -31,6 +31,9 @@ struct config {
   std::chrono::milliseconds write_timeout{30000};   // each write to a client
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight responses on SIGTERM
   std::chrono::milliseconds search_refresh{2000};   // how often to check for catalog changes
+  std::chrono::milliseconds search_popularity_refresh{300000};  // rebuild for new play counts at most this often
+  std::chrono::seconds play_dedup{30};              // one play per song and client in this time (0: off)
+  std::chrono::seconds play_flush{10};              // how often play counts go to PostgreSQL
 };
 
 // Thrown with a one-line message naming the key, e.g.

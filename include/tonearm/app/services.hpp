@@ -5,6 +5,11 @@
 #include "tonearm/catalog/search_service.hpp"
 #include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/catalog_repository.hpp"
+#include "tonearm/stream/play_counter.hpp"
+
+#include <condition_variable>
+#include <stop_token>
+#include <thread>
 #include "tonearm/store/pg_pool.hpp"
 #include "tonearm/store/redis_client.hpp"
 
@@ -19,6 +24,16 @@ struct services {
   store::local_blob_store blobs;
   store::catalog_repository catalog;
   catalog::search_service search;
+  stream::play_counter plays;
+
+  // Flushes play counts to PostgreSQL every play_flush seconds until stopped.
+  void start_play_flusher();
+  // Stops the flusher and flushes once more (at shutdown).
+  void stop_play_flusher();
+
+ private:
+  std::condition_variable_any flush_wake_;
+  std::jthread flusher_;
 };
 
 }  // namespace tonearm::app

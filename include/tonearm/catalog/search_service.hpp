@@ -28,8 +28,10 @@ struct search_results {
 
 class search_service {
  public:
-  // `refresh`: how often to look at catalog_version.
-  search_service(store::catalog_repository& repo, std::chrono::milliseconds refresh);
+  // `refresh`: how often to look at catalog_version; a catalog edit rebuilds then, a
+  // play count change only once `popularity_refresh` has passed since the last build.
+  search_service(store::catalog_repository& repo, std::chrono::milliseconds refresh,
+                 std::chrono::milliseconds popularity_refresh);
   ~search_service();
   search_service(const search_service&) = delete;
   search_service& operator=(const search_service&) = delete;
@@ -55,7 +57,9 @@ class search_service {
  private:
   struct indexes {
     search_index songs, authors, albums;
-    std::int64_t version = 0;
+    std::int64_t version = 0;  // catalog_version.version it was built at (0: never)
+    std::int64_t popularity = 0;
+    std::chrono::steady_clock::time_point built{};
     double build_seconds = 0;
   };
   std::shared_ptr<const indexes> current() const;
@@ -67,6 +71,7 @@ class search_service {
 
   store::catalog_repository& repo_;
   std::chrono::milliseconds refresh_;
+  std::chrono::milliseconds popularity_refresh_;
   mutable std::mutex mutex_;
   std::shared_ptr<const indexes> indexes_;
   std::mutex rebuild_mutex_;  // one rebuild at a time

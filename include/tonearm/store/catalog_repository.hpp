@@ -44,8 +44,15 @@ class catalog_repository {
   enum class entity { songs, authors, albums };
   // Every document of `entity` for the in-process search index, read in batches.
   std::vector<catalog::index_doc> load_index_docs(entity e) const;
-  // The catalog_version counter (moves on every catalog change).
-  std::int64_t catalog_version() const;
+  // The catalog_version counters: `edits` moves on catalog changes, `popularity` on
+  // play count updates.
+  struct versions {
+    std::int64_t edits = 0, popularity = 0;
+    bool operator==(const versions&) const = default;
+  };
+  versions catalog_version() const;
+  // Adds plays to songs (and their authors and albums) in one transaction.
+  void add_plays(const std::vector<std::pair<std::int64_t, std::int64_t>>& song_plays) const;
 
  private:
   pg_pool& db_;

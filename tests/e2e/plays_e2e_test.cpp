@@ -1,0 +1,119 @@
+// Play counting, persistence, charts, and streaming while Redis is gone.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace tonearm::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+class PlaysTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto audio = fs::path(test_audio_dir());
+    for (const char* f : {"01-Karma-Police.mp3", "06-Joga.mp3", "14-Smells-Like-Teen-Spirit.mp3"})
+      fs::copy_file(audio / f, fs::path(input.path()) / f);
+    auto r = run_command({tonearm_binary(), "ingest", input.path()},
+                         {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", db.url()},
+                          {"TONEARM_BLOB_DIR", blobs.path()}});
+    ASSERT_EQ(r.status, 0) << r.output;
+    karma = db.query("SELECT id FROM songs WHERE title = 'Karma Police'")[0];
+    joga = db.query("SELECT id FROM songs WHERE title = 'Jóga'")[0];
+    start();
+  }
+  void start(std::map<std::string, std::string> extra = {}) {
+    extra.emplace("TONEARM_BLOB_DIR", blobs.path());
+    extra.emplace("TONEARM_PLAY_FLUSH_SECONDS", "3600");  // only the shutdown flush, unless a test says otherwise
+    server = std::make_unique<server_process>(db.url(), redis.url(), extra);
+  }
+  http_reply play(const std::string& id, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return http_request(server->port(), "GET", "/v1/songs/" + id + "/stream", headers);
+  }
+  std::string plays_in_db(const std::string& id) { return db.query("SELECT play_count FROM songs WHERE id = " + id)[0]; }
+
+  scratch_database db;
+  redis_server redis;
+  temp_dir input, blobs;
+  std::string karma, joga;
+  std::unique_ptr<server_process> server;
+};
+
+TEST_F(PlaysTest, PlaysAreCountedDeduplicatedAndSurviveARestart) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(play(karma).status, 200);                    // one listener: 1
+  ASSERT_EQ(play(karma, {{"User-Agent", "another-player"}}).status, 200);            // another: 2
+  ASSERT_EQ(play(karma, {{"Range", "bytes=5000-"}}).status, 206);                     // a seek: not a play
+  ASSERT_EQ(play(joga, {{"Range", "bytes=0-"}}).status, 206);                         // a start by range: 1
+  EXPECT_EQ(http_request(server->port(), "HEAD", "/v1/songs/" + karma + "/stream").status, 200);  // not a play
+  ASSERT_EQ(server->terminate(), 0);  // flushes
+  EXPECT_EQ(plays_in_db(karma), "2");
+  EXPECT_EQ(plays_in_db(joga), "1");
+  EXPECT_EQ(db.query("SELECT play_count FROM authors WHERE name = 'Radiohead'")[0], "2");
+  start();
+  EXPECT_EQ(json::parse(http_request(server->port(), "GET", "/v1/songs/" + karma).body)["play_count"], 2);
+}
+
+TEST_F(PlaysTest, DeduplicationCanBeTurnedOff) {
+  server->terminate();
+  start({{"TONEARM_PLAY_DEDUP_SECONDS", "0"}});
+  for (int i = 0; i < 3; ++i) play(karma);
+  ASSERT_EQ(server->terminate(), 0);
+  EXPECT_EQ(plays_in_db(karma), "3");
+}
+
+TEST_F(PlaysTest, PeriodicFlushReachesPostgres) {
+  server->terminate();
+  start({{"TONEARM_PLAY_FLUSH_SECONDS", "1"}});
+  play(karma);
+  std::string n;
+  for (int i = 0; i < 50 && n != "1"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    n = plays_in_db(karma);
+  }
+  EXPECT_EQ(n, "1");
+}
+
+TEST_F(PlaysTest, ChartsListTheMostPlayed) {
+  play(joga);
+  play(karma);
+  play(karma, {{"User-Agent", "b"}});
+  play(karma, {{"User-Agent", "c"}});
+  auto r = http_request(server->port(), "GET", "/v1/charts/top?window=hour&limit=10");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto body = json::parse(r.body);
+  EXPECT_EQ(body["window"], "hour");
+  ASSERT_EQ(body["items"].size(), 2u);
+  EXPECT_EQ(body["items"][0]["rank"], 1);
+  EXPECT_EQ(body["items"][0]["plays"], 3);
+  EXPECT_EQ(body["items"][0]["song"]["title"], "Karma Police");
+  EXPECT_EQ(body["items"][1]["song"]["title"], "Jóga");
+  for (const char* w : {"day", "week"})
+    EXPECT_EQ(json::parse(http_request(server->port(), "GET", std::string("/v1/charts/top?window=") + w).body)["items"].size(), 2u);
+}
+
+TEST_F(PlaysTest, ChartsRejectBadParameters) {
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/charts/top?window=year").status, 400);
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/charts/top?limit=0").status, 400);
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/charts/top?limit=abc").status, 400);
+}
+
+TEST_F(PlaysTest, RedisGoneMidTestStreamsStillSucceed) {
+  ASSERT_EQ(play(karma).status, 200);
+  redis.stop();
+  for (int i = 0; i < 20; ++i) {
+    auto r = play(i % 2 ? karma : joga, {{"Range", "bytes=0-1023"}});
+    ASSERT_EQ(r.status, 206);
+    EXPECT_EQ(r.body.size(), 1024u);
+  }
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/charts/top").status, 503);
+  redis.start();  // counts made while it was down are lost, playback never was
+}
+
+}  // namespace
+}  // namespace tonearm::testing
