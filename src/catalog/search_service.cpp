@@ -169,36 +169,31 @@ search_results search_service::search(const search_query& q) const {
     return iq;
   };
 
+  // One section: search its index when the query applies to it, fetch the page's rows.
+  auto section = [](const std::optional<index_query>& iq, bool applies, const search_index& index, auto fetch) {
+    page<typename decltype(fetch(std::vector<std::int64_t>{}))::value_type> p;
+    if (iq && applies) {
+      auto r = index.search(*iq);
+      p.total = r.total;
+      if (!r.ids.empty()) p.items = fetch(r.ids);
+    }
+    return p;
+  };
   search_results out;
   if (q.songs) {
-    page<song> p;
-    if (auto iq = query_for(entity::songs)) {
-      auto r = idx->songs.search(*iq);
-      p.total = r.total;
-      if (!r.ids.empty()) p.items = repo_.songs_by_ids(r.ids);
-    }
-    out.songs = std::move(p);
+    auto iq = query_for(entity::songs);
+    out.songs = section(iq, true, idx->songs, [&](const auto& ids) { return repo_.songs_by_ids(ids); });
   }
   if (q.authors) {
-    page<author> p;
-    auto iq = query_for(entity::authors);
     // Without words only a country lists authors; genre and year describe songs.
-    if (iq && (!iq->words.empty() || q.country) && !q.genre && !q.years) {
-      auto r = idx->authors.search(*iq);
-      p.total = r.total;
-      if (!r.ids.empty()) p.items = repo_.authors_by_ids(r.ids);
-    }
-    out.authors = std::move(p);
+    auto iq = query_for(entity::authors);
+    bool applies = iq && (!iq->words.empty() || q.country) && !q.genre && !q.years;
+    out.authors = section(iq, applies, idx->authors, [&](const auto& ids) { return repo_.authors_by_ids(ids); });
   }
   if (q.albums) {
-    page<album> p;
     auto iq = query_for(entity::albums);
-    if (iq && (!iq->words.empty() || q.country || q.years) && !q.genre) {
-      auto r = idx->albums.search(*iq);
-      p.total = r.total;
-      if (!r.ids.empty()) p.items = repo_.albums_by_ids(r.ids);
-    }
-    out.albums = std::move(p);
+    bool applies = iq && (!iq->words.empty() || q.country || q.years) && !q.genre;
+    out.albums = section(iq, applies, idx->albums, [&](const auto& ids) { return repo_.albums_by_ids(ids); });
   }
   return out;
 }

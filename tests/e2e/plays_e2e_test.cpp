@@ -17,13 +17,7 @@ using json = nlohmann::json;
 class PlaysTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto audio = fs::path(test_audio_dir());
-    for (const char* f : {"01-Karma-Police.mp3", "06-Joga.mp3", "14-Smells-Like-Teen-Spirit.mp3"})
-      fs::copy_file(audio / f, fs::path(input.path()) / f);
-    auto r = run_command({tonearm_binary(), "ingest", input.path()},
-                         {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", db.url()},
-                          {"TONEARM_BLOB_DIR", blobs.path()}});
-    ASSERT_EQ(r.status, 0) << r.output;
+    ingest_test_audio({"01-Karma-Police.mp3", "06-Joga.mp3", "14-Smells-Like-Teen-Spirit.mp3"}, input.path(), db.url(), blobs.path());
     karma = db.query("SELECT id FROM songs WHERE title = 'Karma Police'")[0];
     joga = db.query("SELECT id FROM songs WHERE title = 'Jóga'")[0];
     start();

@@ -24,14 +24,8 @@ std::string file_bytes(const fs::path& p) {
 class StreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto audio = fs::path(test_audio_dir());
-    for (const char* f : {"01-Karma-Police.mp3", "10-Hoppipolla.opus", "24-So-What.flac"})
-      fs::copy_file(audio / f, fs::path(input.path()) / f);
-    karma = file_bytes(audio / "01-Karma-Police.mp3");
-    auto r = run_command({tonearm_binary(), "ingest", input.path()},
-                         {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", db.url()},
-                          {"TONEARM_BLOB_DIR", blobs.path()}});
-    ASSERT_EQ(r.status, 0) << r.output;
+    ingest_test_audio({"01-Karma-Police.mp3", "10-Hoppipolla.opus", "24-So-What.flac"}, input.path(), db.url(), blobs.path());
+    karma = file_bytes(fs::path(test_audio_dir()) / "01-Karma-Police.mp3");
     karma_id = db.query("SELECT id FROM songs WHERE title = 'Karma Police'")[0];
     karma_key = db.query("SELECT blob_key FROM songs WHERE title = 'Karma Police'")[0];
     server = std::make_unique<server_process>(db.url(), shared_redis_url(),

@@ -59,6 +59,14 @@ std::string tonearm_binary() {
 
 std::string test_audio_dir() { return required_env("TONEARM_TEST_AUDIO_DIR"); }
 
+void ingest_test_audio(const std::vector<std::string>& files, const std::string& dir, const std::string& database_url,
+                       const std::string& blob_dir) {
+  for (const auto& f : files) std::filesystem::copy_file(std::filesystem::path(test_audio_dir()) / f, std::filesystem::path(dir) / f);
+  auto r = run_command({tonearm_binary(), "ingest", dir},
+                       {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", database_url}, {"TONEARM_BLOB_DIR", blob_dir}});
+  if (r.status != 0) throw std::runtime_error("ingest failed:\n" + r.output);
+}
+
 temp_dir::temp_dir() : path_(temp_path("dir")) { std::filesystem::create_directories(path_); }
 
 temp_dir::~temp_dir() {

@@ -29,6 +29,11 @@ class temp_dir {
   std::string path_;
 };
 
+// Copies `files` (names in test_audio_dir()) into `dir` and runs `tonearm ingest dir`
+// against `database_url` with blobs in `blob_dir`; throws when ingest fails.
+void ingest_test_audio(const std::vector<std::string>& files, const std::string& dir, const std::string& database_url,
+                       const std::string& blob_dir);
+
 // A port on 127.0.0.1 nothing listens on right now.
 int free_port();
 
