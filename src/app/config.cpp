@@ -88,6 +88,10 @@ const std::vector<key_spec>& keys() {
       ms_key("search_popularity_refresh_ms", 10, 86400000, &config::search_popularity_refresh),
       int_key("play_dedup_seconds", 0, 86400, [](config& c, long long n) { c.play_dedup = std::chrono::seconds(n); }),
       int_key("play_flush_seconds", 1, 3600, [](config& c, long long n) { c.play_flush = std::chrono::seconds(n); }),
+      int_key("hot_threshold", 1, 1000000000, [](config& c, long long n) { c.hot_threshold = n; }),
+      int_key("hot_window_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_window = std::chrono::seconds(n); }),
+      int_key("hot_max_bytes", 0, 1LL << 40, [](config& c, long long n) { c.hot_max_bytes = static_cast<std::uint64_t>(n); }),
+      int_key("hot_ttl_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_ttl = std::chrono::seconds(n); }),
   };
   return all;
 }

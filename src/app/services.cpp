@@ -21,7 +21,8 @@ services::services(const config& c)
       blobs(c.blob_dir),
       catalog(db),
       search(catalog, c.search_refresh, c.search_popularity_refresh),
-      plays(redis, c.play_dedup) {}
+      plays(redis, c.play_dedup),
+      hot(redis, blobs, stream::hot_cache_options{c.hot_threshold, c.hot_window, c.hot_max_bytes, c.hot_ttl}) {}
 
 namespace {
 void flush_once(services& s) {

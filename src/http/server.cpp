@@ -256,7 +256,15 @@ net::awaitable<void> session::send(response& res, const request& req, bool keep_
     if (head_only) co_return;
     std::string chunk;
     chunk.reserve(srv_.options.stream_chunk_bytes);
-    while (res.stream->next(chunk, srv_.options.stream_chunk_bytes)) {
+    auto source = res.stream;
+    auto max = srv_.options.stream_chunk_bytes;
+    auto next = [&]() -> net::awaitable<bool> {
+      if (!source->blocking()) co_return source->next(chunk, max);
+      co_return co_await net::co_spawn(
+          srv_.blocking.get_executor(), [&]() -> net::awaitable<bool> { co_return source->next(chunk, max); },
+          use_awaitable);
+    };
+    while (co_await next()) {
       stream_.expires_after(srv_.options.write_timeout);  // per piece: a stalled reader is dropped
       co_await net::async_write(stream_, net::buffer(chunk), use_awaitable);
       res.body_bytes_sent += chunk.size();

@@ -30,7 +30,7 @@ namespace {
 // Literal bytes (multipart part headers) and blob ranges, produced in order.
 class blob_body final : public http::body_source {
  public:
-  using segment = std::variant<std::string, byte_range>;
+  using segment = body_segment;
   blob_body(std::unique_ptr<store::blob_reader> reader, std::vector<segment> segments)
       : reader_(std::move(reader)), segments_(std::move(segments)) {
     for (const auto& s : segments_)
@@ -98,11 +98,11 @@ http::response stream_handler::operator()(const http::request& req) const {
   res.headers.set("ETag", v.etag);
   res.headers.set("Last-Modified", format_http_date(v.last_modified));
   res.headers.set("Cache-Control", "public, max-age=31536000, immutable");
-  res.headers.set("X-Cache", "MISS");
   if (not_modified(req.header("If-None-Match"), req.header("If-Modified-Since"), v)) {
     res.status = 304;
     return res;
   }
+  res.headers.set("X-Cache", "MISS");  // until we know the body comes from the hot cache
 
   range_plan plan;
   if (range_allowed(req.header("If-Range"), v)) plan = plan_ranges(req.header("Range"), size);
@@ -138,11 +138,18 @@ http::response stream_handler::operator()(const http::request& req) const {
       }
       break;
   }
-  res.stream = std::make_shared<blob_body>(std::move(reader), std::move(segments));
+  // Hot songs come from Redis; anything else (or any Redis trouble) from the blob store.
+  if (hot_.cached_size(song->blob_key) == size) {
+    res.headers.set("X-Cache", "HIT");
+    res.stream = hot_.body(song->blob_key, size, std::move(segments));
+  } else {
+    res.headers.set("X-Cache", "MISS");
+    res.stream = std::make_shared<blob_body>(std::move(reader), std::move(segments));
+  }
   if (is_play_start(req.method, range_allowed(req.header("If-Range"), v) ? req.header("Range") : "")) {
     // The listener: address and user agent, hashed to keep the Redis key short.
     auto client = std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
-    plays_.record(id, client, std::chrono::system_clock::now());
+    if (plays_.record(id, client, std::chrono::system_clock::now())) hot_.played(song->blob_key);
   }
   return res;
 }

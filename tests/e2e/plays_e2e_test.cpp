@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "test_support.hpp"
@@ -107,6 +109,93 @@ TEST_F(PlaysTest, RedisGoneMidTestStreamsStillSucceed) {
   }
   EXPECT_EQ(http_request(server->port(), "GET", "/v1/charts/top").status, 503);
   redis.start();  // counts made while it was down are lost, playback never was
+}
+
+// ---- hot songs ----
+
+class HotSongsTest : public PlaysTest {
+ protected:
+  void SetUp() override {
+    PlaysTest::SetUp();
+    server->terminate();
+    karma_bytes = file("01-Karma-Police.mp3");
+    joga_bytes = file("06-Joga.mp3");
+  }
+  static std::string file(const std::string& name) {
+    std::ifstream in(fs::path(test_audio_dir()) / name, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  void start_hot(std::map<std::string, std::string> extra = {}) {
+    extra.emplace("TONEARM_HOT_THRESHOLD", "3");
+    extra.emplace("TONEARM_PLAY_DEDUP_SECONDS", "0");
+    start(extra);
+  }
+  // Plays `id` until the threshold is crossed, then waits for the promotion.
+  void make_hot(const std::string& id) {
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(play(id).status, 200);
+    for (int i = 0; i < 40; ++i) {
+      if (play(id, {{"Range", "bytes=10-19"}}).header("X-Cache") == "HIT") return;
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "song " << id << " was not promoted within 2 s";
+  }
+  std::string redis_cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"redis-cli", "-p", std::to_string(redis.port())});
+    return run_command(args, {}).output;
+  }
+
+  std::string karma_bytes, joga_bytes;
+};
+
+TEST_F(HotSongsTest, ASongPlayedOftenIsServedFromRedisByteExact) {
+  start_hot();
+  EXPECT_EQ(play(karma).header("X-Cache"), "MISS");
+  make_hot(karma);
+  auto full = play(karma);
+  EXPECT_EQ(full.status, 200);
+  EXPECT_EQ(full.header("X-Cache"), "HIT");
+  EXPECT_EQ(full.body, karma_bytes);
+  auto range = play(karma, {{"Range", "bytes=100000-400000"}});
+  EXPECT_EQ(range.status, 206);
+  EXPECT_EQ(range.body, karma_bytes.substr(100000, 300001));
+  auto tail = play(karma, {{"Range", "bytes=-70000"}});
+  EXPECT_EQ(tail.body, karma_bytes.substr(karma_bytes.size() - 70000));
+  auto multi = play(karma, {{"Range", "bytes=0-9,262140-262150"}});
+  EXPECT_EQ(multi.status, 206);
+  EXPECT_NE(multi.body.find(karma_bytes.substr(262140, 11)), std::string::npos) << "across a chunk boundary";
+  EXPECT_EQ(play(joga).header("X-Cache"), "MISS") << "only the hot song";
+}
+
+TEST_F(HotSongsTest, RedisStoppedAHotSongStillStreamsFromTheBlobStore) {
+  start_hot();
+  make_hot(karma);
+  redis.stop();
+  auto r = play(karma);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("X-Cache"), "MISS");
+  EXPECT_EQ(r.body, karma_bytes);
+  redis.start();
+}
+
+TEST_F(HotSongsTest, AChunkVanishingMidStreamFallsBackToTheBlob) {
+  start_hot();
+  make_hot(karma);
+  auto key = db.query("SELECT blob_key FROM songs WHERE id = " + karma)[0];
+  redis_cli({"DEL", "tonearm:hot:chunk:" + key + ":1"});  // bytes 256 KiB..512 KiB
+  auto r = play(karma);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, karma_bytes);
+}
+
+TEST_F(HotSongsTest, TheMemoryCapEvictsTheColdestSong) {
+  // Room for one of the two songs only.
+  auto cap = std::max(karma_bytes.size(), joga_bytes.size()) + 1000;
+  start_hot({{"TONEARM_HOT_MAX_BYTES", std::to_string(cap)}});
+  make_hot(karma);
+  make_hot(joga);
+  EXPECT_EQ(play(joga).header("X-Cache"), "HIT");
+  EXPECT_EQ(play(karma, {{"Range", "bytes=0-9"}}).header("X-Cache"), "MISS");
+  EXPECT_LE(std::stoull(redis_cli({"GET", "tonearm:hot:bytes"})), cap);
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ class StreamTest : public ::testing::Test {
     karma = file_bytes(fs::path(test_audio_dir()) / "01-Karma-Police.mp3");
     karma_id = db.query("SELECT id FROM songs WHERE title = 'Karma Police'")[0];
     karma_key = db.query("SELECT blob_key FROM songs WHERE title = 'Karma Police'")[0];
-    server = std::make_unique<server_process>(db.url(), shared_redis_url(),
+    // A Redis of its own: hot-cache entries are keyed by content and would carry over.
+    server = std::make_unique<server_process>(db.url(), redis.url(),
                                               std::map<std::string, std::string>{{"TONEARM_BLOB_DIR", blobs.path()}});
   }
 
@@ -39,6 +40,7 @@ class StreamTest : public ::testing::Test {
   }
 
   scratch_database db;
+  redis_server redis;
   temp_dir input, blobs;
   std::string karma, karma_id, karma_key;
   std::unique_ptr<server_process> server;

@@ -34,6 +34,10 @@ struct config {
   std::chrono::milliseconds search_popularity_refresh{300000};  // rebuild for new play counts at most this often
   std::chrono::seconds play_dedup{30};              // one play per song and client in this time (0: off)
   std::chrono::seconds play_flush{10};              // how often play counts go to PostgreSQL
+  std::int64_t hot_threshold = 20;                  // plays in the window that make a song hot
+  std::chrono::seconds hot_window{300};
+  std::uint64_t hot_max_bytes = 256ULL << 20;       // memory cap of the hot cache in Redis
+  std::chrono::seconds hot_ttl{3600};
 };
 
 // Thrown with a one-line message naming the key, e.g.

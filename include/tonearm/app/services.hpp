@@ -5,6 +5,7 @@
 #include "tonearm/catalog/search_service.hpp"
 #include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/catalog_repository.hpp"
+#include "tonearm/stream/hot_cache.hpp"
 #include "tonearm/stream/play_counter.hpp"
 
 #include <condition_variable>
@@ -25,6 +26,7 @@ struct services {
   store::catalog_repository catalog;
   catalog::search_service search;
   stream::play_counter plays;
+  stream::hot_cache hot;
 
   // Flushes play counts to PostgreSQL every play_flush seconds until stopped.
   void start_play_flusher();

@@ -21,6 +21,10 @@ class body_source {
   // Fills `out` (cleared first) with the next bytes, at most `max` of them.
   // Returns false when done. Throws on a read failure, which aborts the response.
   virtual bool next(std::string& out, std::size_t max) = 0;
+  // True when next() may wait on the network (Redis): the session then calls it on
+  // the blocking pool instead of the I/O thread. Local files read from the page cache
+  // are fine on the I/O thread.
+  virtual bool blocking() const { return false; }
 };
 
 struct response {

@@ -1,0 +1,75 @@
+// Hot songs in Redis: a song played often enough within a window is copied into Redis
+// (chunked, with a TTL, under a byte cap that evicts the coldest first) and streamed
+// from there. Any Redis trouble means the blob store serves instead.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "tonearm/http/response.hpp"
+#include "tonearm/store/blob_store.hpp"
+#include "tonearm/store/redis_client.hpp"
+#include "tonearm/stream/byte_range.hpp"
+
+namespace tonearm::stream {
+
+// A response body as literal text (multipart part headers) and ranges of the audio.
+using body_segment = std::variant<std::string, byte_range>;
+
+struct hot_cache_options {
+  std::int64_t threshold = 20;                 // plays within the window that make a song hot
+  std::chrono::seconds window{300};
+  std::uint64_t max_bytes = 256ULL << 20;      // all cached audio together
+  std::chrono::seconds ttl{3600};              // refreshed while the song stays hot
+  std::uint64_t chunk_bytes = 256 * 1024;
+};
+
+// Keys: tonearm:hot:count:{key} (plays in the current window), tonearm:hot:meta:{key}
+// (size, present when fully cached), tonearm:hot:chunk:{key}:{n}, tonearm:hot:index
+// (ZSET key -> last promotion/hit time, for eviction), tonearm:hot:bytes.
+class hot_cache {
+ public:
+  hot_cache(store::redis_client& redis, const store::blob_store& blobs, hot_cache_options options);
+  ~hot_cache();
+  hot_cache(const hot_cache&) = delete;
+  hot_cache& operator=(const hot_cache&) = delete;
+
+  // Counts a play of `blob_key`; when it crosses the threshold the song is queued for
+  // promotion (done by a background thread, within about a second).
+  void played(const std::string& blob_key);
+  // The size when `blob_key` is fully cached; nullopt otherwise or when Redis fails.
+  std::optional<std::uint64_t> cached_size(const std::string& blob_key) const;
+  // A body of `segments` read from Redis in pieces (GETRANGE, at most the session's
+  // piece size in memory), falling back to the blob store for the rest when Redis
+  // fails mid-way, so a started stream always finishes.
+  std::shared_ptr<http::body_source> body(const std::string& blob_key, std::uint64_t size,
+                                          std::vector<body_segment> segments) const;
+
+  // Copies `blob_key` into Redis now (also used by the background thread). Returns
+  // false when Redis failed or the blob is missing.
+  bool promote(const std::string& blob_key);
+
+ private:
+  void run(std::stop_token stop);
+  void evict_to_fit();
+
+  store::redis_client& redis_;
+  const store::blob_store& blobs_;
+  hot_cache_options options_;
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<std::string> queue_;
+  std::jthread worker_;
+};
+
+}  // namespace tonearm::stream

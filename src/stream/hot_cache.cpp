@@ -1,0 +1,203 @@
+// Hot-song cache in Redis: counting, promotion, eviction, and a Redis-backed body.
+#include "tonearm/stream/hot_cache.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+namespace tonearm::stream {
+
+namespace {
+
+std::string meta_key(const std::string& k) { return "tonearm:hot:meta:" + k; }
+std::string chunk_key(const std::string& k, std::uint64_t n) { return "tonearm:hot:chunk:" + k + ":" + std::to_string(n); }
+
+// Counts the play in a window that starts with the window's first play; returns the
+// count so far.
+constexpr const char* count_script = R"lua(
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+)lua";
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Reads segments from Redis chunks; on any Redis failure continues from the blob.
+class cached_body final : public http::body_source {
+ public:
+  cached_body(store::redis_client& redis, const store::blob_store& blobs, std::string key, std::uint64_t size,
+              std::uint64_t chunk_bytes, std::vector<body_segment> segments)
+      : redis_(redis), blobs_(blobs), key_(std::move(key)), chunk_bytes_(chunk_bytes), segments_(std::move(segments)) {
+    (void)size;
+    for (const auto& s : segments_)
+      size_ += std::holds_alternative<std::string>(s) ? std::get<std::string>(s).size() : std::get<byte_range>(s).length();
+  }
+  std::uint64_t size() const override { return size_; }
+  bool blocking() const override { return !fallen_back_; }
+
+  bool next(std::string& out, std::size_t max) override {
+    out.clear();
+    while (out.size() < max && index_ < segments_.size()) {
+      const auto& s = segments_[index_];
+      if (const auto* text = std::get_if<std::string>(&s)) {
+        auto n = std::min(max - out.size(), text->size() - offset_);
+        out.append(*text, offset_, n);
+        offset_ += n;
+        if (offset_ == text->size()) advance();
+        continue;
+      }
+      const auto& r = std::get<byte_range>(s);
+      std::uint64_t pos = r.first + offset_;
+      std::uint64_t want = std::min<std::uint64_t>(max - out.size(), r.length() - offset_);
+      std::uint64_t got = fallen_back_ ? 0 : from_redis(pos, want, out);
+      if (got == 0) got = from_blob(pos, want, out);
+      offset_ += got;
+      if (offset_ == r.length()) advance();
+    }
+    return !out.empty();
+  }
+
+ private:
+  std::uint64_t from_redis(std::uint64_t pos, std::uint64_t want, std::string& out) {
+    std::uint64_t chunk = pos / chunk_bytes_, in_chunk = pos % chunk_bytes_;
+    want = std::min(want, chunk_bytes_ - in_chunk);
+    auto reply = redis_.command({"GETRANGE", chunk_key(key_, chunk), std::to_string(in_chunk),
+                                 std::to_string(in_chunk + want - 1)});
+    if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() != want) {
+      spdlog::info("hot cache read of {} failed at byte {}; continuing from the blob store", key_, pos);
+      fallen_back_ = true;
+      return 0;
+    }
+    out += reply->str;
+    return want;
+  }
+
+  std::uint64_t from_blob(std::uint64_t pos, std::uint64_t want, std::string& out) {
+    if (!blob_) {
+      blob_ = blobs_.open(key_);
+      if (!blob_) throw std::runtime_error("blob " + key_ + " missing after a hot cache failure");
+    }
+    auto at = out.size();
+    out.resize(at + want);
+    auto got = blob_->read(pos, out.data() + at, want);
+    out.resize(at + got);
+    if (got == 0) throw std::runtime_error("blob shorter than recorded");
+    return got;
+  }
+
+  void advance() {
+    ++index_;
+    offset_ = 0;
+  }
+
+  store::redis_client& redis_;
+  const store::blob_store& blobs_;
+  std::string key_;
+  std::uint64_t chunk_bytes_;
+  std::vector<body_segment> segments_;
+  std::uint64_t size_ = 0;
+  std::size_t index_ = 0;
+  std::uint64_t offset_ = 0;
+  bool fallen_back_ = false;
+  std::unique_ptr<store::blob_reader> blob_;
+};
+
+}  // namespace
+
+hot_cache::hot_cache(store::redis_client& redis, const store::blob_store& blobs, hot_cache_options options)
+    : redis_(redis), blobs_(blobs), options_(options), worker_([this](std::stop_token stop) { run(stop); }) {}
+
+hot_cache::~hot_cache() {
+  worker_.request_stop();
+  wake_.notify_all();
+}
+
+void hot_cache::played(const std::string& blob_key) {
+  auto n = redis_.command({"EVAL", count_script, "1", "tonearm:hot:count:" + blob_key,
+                           std::to_string(options_.window.count())});
+  if (!n || n->is_error() || n->integer != options_.threshold) return;  // crossing only once per window
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(blob_key);
+  }
+  wake_.notify_one();
+}
+
+std::optional<std::uint64_t> hot_cache::cached_size(const std::string& blob_key) const {
+  auto r = redis_.command({"GET", meta_key(blob_key)});
+  if (!r || r->type != store::redis_reply::kind::string) return std::nullopt;
+  std::uint64_t size = 0;
+  auto [p, ec] = std::from_chars(r->str.data(), r->str.data() + r->str.size(), size);
+  if (ec != std::errc{}) return std::nullopt;
+  return size;
+}
+
+std::shared_ptr<http::body_source> hot_cache::body(const std::string& blob_key, std::uint64_t size,
+                                                   std::vector<body_segment> segments) const {
+  return std::make_shared<cached_body>(redis_, blobs_, blob_key, size, options_.chunk_bytes, std::move(segments));
+}
+
+bool hot_cache::promote(const std::string& blob_key) {
+  auto reader = blobs_.open(blob_key);
+  if (!reader) return false;
+  std::uint64_t size = reader->size();
+  if (size > options_.max_bytes) return false;
+  auto ttl = std::to_string(options_.ttl.count());
+  std::string buf;
+  for (std::uint64_t chunk = 0; chunk * options_.chunk_bytes < size; ++chunk) {
+    std::uint64_t pos = chunk * options_.chunk_bytes, n = std::min(options_.chunk_bytes, size - pos);
+    buf.resize(n);
+    if (reader->read(pos, buf.data(), n) != n) return false;
+    auto r = redis_.command({"SET", chunk_key(blob_key, chunk), buf, "EX", ttl});
+    if (!r || r->is_error()) return false;
+  }
+  // The meta key last: a song is served from Redis only once all its chunks are there.
+  auto done = redis_.pipeline({{"SET", meta_key(blob_key), std::to_string(size), "EX", ttl},
+                               {"ZADD", "tonearm:hot:index", std::to_string(now_seconds()), blob_key},
+                               {"INCRBY", "tonearm:hot:bytes", std::to_string(size)}});
+  if (!done) return false;
+  evict_to_fit();
+  spdlog::info("hot cache: {} ({} bytes) now served from Redis", blob_key, size);
+  return true;
+}
+
+void hot_cache::evict_to_fit() {
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto bytes = redis_.command({"GET", "tonearm:hot:bytes"});
+    if (!bytes || bytes->type != store::redis_reply::kind::string) return;
+    std::uint64_t total = 0;
+    std::from_chars(bytes->str.data(), bytes->str.data() + bytes->str.size(), total);
+    if (total <= options_.max_bytes) return;
+    auto coldest = redis_.command({"ZPOPMIN", "tonearm:hot:index"});
+    if (!coldest || coldest->elements.empty()) return;
+    const std::string key = coldest->elements[0].str;
+    auto size = cached_size(key).value_or(0);
+    std::vector<std::vector<std::string>> drop{{"DEL", meta_key(key)}};
+    for (std::uint64_t c = 0; c * options_.chunk_bytes < size; ++c) drop.push_back({"DEL", chunk_key(key, c)});
+    drop.push_back({"DECRBY", "tonearm:hot:bytes", std::to_string(size)});
+    if (size == 0) drop.back() = {"SET", "tonearm:hot:bytes", "0"};  // expired meta: restart the tally
+    redis_.pipeline(drop);
+    spdlog::info("hot cache: evicted {} to stay under {} bytes", key, options_.max_bytes);
+  }
+}
+
+void hot_cache::run(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  while (!stop.stop_requested()) {
+    wake_.wait(lock, stop, [this] { return !queue_.empty(); });
+    if (stop.stop_requested()) return;
+    auto key = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    try {
+      if (!cached_size(key)) promote(key);
+    } catch (const std::exception& e) {
+      spdlog::warn("hot cache: promoting {} failed: {}", key, e.what());
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace tonearm::stream
