@@ -20,7 +20,10 @@ http::router build_routes(services& s) {
   r.add("GET", "/v1/songs/{id}", [catalog](http::request& q) { return catalog->song(q); });
   r.add("GET", "/v1/authors/{id}", [catalog](http::request& q) { return catalog->author(q); });
   r.add("GET", "/v1/albums/{id}", [catalog](http::request& q) { return catalog->album(q); });
-  r.add("GET", "/v1/songs/{id}/stream", stream::stream_handler(s.catalog, s.blobs, s.plays, s.hot));
+  auto streamer = std::make_shared<stream::stream_handler>(s.catalog, s.blobs, s.plays, s.hot);
+  r.add(
+      "GET", "/v1/songs/{id}/stream", [streamer](http::request& q) { return streamer->fast(q); },
+      [streamer](http::request& q) { return (*streamer)(q); });
   r.add("GET", "/v1/charts/top", stream::charts_handler(s.catalog, s.plays));
   return r;
 }

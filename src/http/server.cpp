@@ -99,6 +99,7 @@ class session : public std::enable_shared_from_this<session> {
   std::string remote_;
   bool idle_ = false;
   bool closing_ = false;
+  std::unique_ptr<char[]> buffer_;  // streamed bodies, stream_chunk_bytes
 };
 
 namespace {
@@ -158,6 +159,13 @@ net::awaitable<response> session::dispatch(request& req) {
   req.path_params = std::move(m.params);
   const route* r = m.route;
   if (r->execution == execution::inline_io) co_return call_handler(*r, req);
+  if (r->fast) {
+    try {
+      if (auto res = r->fast(req)) co_return std::move(*res);
+    } catch (const api_error& e) {
+      co_return error_response(e.code(), e.what(), e.details());
+    }
+  }
   co_return co_await srv_.offload([r, &req] { return call_handler(*r, req); });
 }
 
@@ -254,20 +262,22 @@ net::awaitable<void> session::send(response& res, const request& req, bool keep_
   if (res.stream) {
     co_await net::async_write(stream_, net::buffer(head), use_awaitable);
     if (head_only) co_return;
-    std::string chunk;
-    chunk.reserve(srv_.options.stream_chunk_bytes);
-    auto source = res.stream;
+    // One buffer per connection, reused: a fresh large buffer per response costs page
+    // faults on every request.
     auto max = srv_.options.stream_chunk_bytes;
-    auto next = [&]() -> net::awaitable<bool> {
-      if (!source->blocking()) co_return source->next(chunk, max);
+    if (!buffer_) buffer_ = std::make_unique<char[]>(max);
+    char* buf = buffer_.get();
+    auto source = res.stream;
+    auto next = [&]() -> net::awaitable<std::size_t> {
+      if (!source->blocking()) co_return source->next(buf, max);
       co_return co_await net::co_spawn(
-          srv_.blocking.get_executor(), [&]() -> net::awaitable<bool> { co_return source->next(chunk, max); },
+          srv_.blocking.get_executor(), [&]() -> net::awaitable<std::size_t> { co_return source->next(buf, max); },
           use_awaitable);
     };
-    while (co_await next()) {
+    for (std::size_t n; (n = co_await next()) > 0;) {
       stream_.expires_after(srv_.options.write_timeout);  // per piece: a stalled reader is dropped
-      co_await net::async_write(stream_, net::buffer(chunk), use_awaitable);
-      res.body_bytes_sent += chunk.size();
+      co_await net::async_write(stream_, net::buffer(buf, n), use_awaitable);
+      res.body_bytes_sent += n;
     }
   } else {
     std::array<net::const_buffer, 2> buffers{net::buffer(head),

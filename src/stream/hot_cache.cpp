@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <cstring>
 
 namespace tonearm::stream {
 
@@ -37,30 +38,32 @@ class cached_body final : public http::body_source {
   std::uint64_t size() const override { return size_; }
   bool blocking() const override { return !fallen_back_; }
 
-  bool next(std::string& out, std::size_t max) override {
-    out.clear();
-    while (out.size() < max && index_ < segments_.size()) {
+  std::size_t next(char* out, std::size_t max) override {
+    std::size_t filled = 0;
+    while (filled < max && index_ < segments_.size()) {
       const auto& s = segments_[index_];
       if (const auto* text = std::get_if<std::string>(&s)) {
-        auto n = std::min(max - out.size(), text->size() - offset_);
-        out.append(*text, offset_, n);
+        auto n = std::min<std::size_t>(max - filled, text->size() - offset_);
+        std::memcpy(out + filled, text->data() + offset_, n);
+        filled += n;
         offset_ += n;
         if (offset_ == text->size()) advance();
         continue;
       }
       const auto& r = std::get<byte_range>(s);
       std::uint64_t pos = r.first + offset_;
-      std::uint64_t want = std::min<std::uint64_t>(max - out.size(), r.length() - offset_);
-      std::uint64_t got = fallen_back_ ? 0 : from_redis(pos, want, out);
-      if (got == 0) got = from_blob(pos, want, out);
+      std::uint64_t want = std::min<std::uint64_t>(max - filled, r.length() - offset_);
+      std::uint64_t got = fallen_back_ ? 0 : from_redis(pos, want, out + filled);
+      if (got == 0) got = from_blob(pos, want, out + filled);
+      filled += got;
       offset_ += got;
       if (offset_ == r.length()) advance();
     }
-    return !out.empty();
+    return filled;
   }
 
  private:
-  std::uint64_t from_redis(std::uint64_t pos, std::uint64_t want, std::string& out) {
+  std::uint64_t from_redis(std::uint64_t pos, std::uint64_t want, char* out) {
     std::uint64_t chunk = pos / chunk_bytes_, in_chunk = pos % chunk_bytes_;
     want = std::min(want, chunk_bytes_ - in_chunk);
     auto reply = redis_.command({"GETRANGE", chunk_key(key_, chunk), std::to_string(in_chunk),
@@ -70,19 +73,16 @@ class cached_body final : public http::body_source {
       fallen_back_ = true;
       return 0;
     }
-    out += reply->str;
+    std::memcpy(out, reply->str.data(), want);
     return want;
   }
 
-  std::uint64_t from_blob(std::uint64_t pos, std::uint64_t want, std::string& out) {
+  std::uint64_t from_blob(std::uint64_t pos, std::uint64_t want, char* out) {
     if (!blob_) {
       blob_ = blobs_.open(key_);
       if (!blob_) throw std::runtime_error("blob " + key_ + " missing after a hot cache failure");
     }
-    auto at = out.size();
-    out.resize(at + want);
-    auto got = blob_->read(pos, out.data() + at, want);
-    out.resize(at + got);
+    auto got = blob_->read(pos, out, want);
     if (got == 0) throw std::runtime_error("blob shorter than recorded");
     return got;
   }
@@ -125,13 +125,32 @@ void hot_cache::played(const std::string& blob_key) {
   wake_.notify_one();
 }
 
+std::optional<bool> hot_cache::known_hot(const std::string& blob_key) const {
+  std::lock_guard lock(seen_mutex_);
+  auto it = seen_.find(blob_key);
+  if (it == seen_.end() || std::chrono::steady_clock::now() - it->second.first >= std::chrono::seconds(1))
+    return std::nullopt;
+  return it->second.second.has_value();
+}
+
 std::optional<std::uint64_t> hot_cache::cached_size(const std::string& blob_key) const {
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(seen_mutex_);
+    if (auto it = seen_.find(blob_key); it != seen_.end() && now - it->second.first < std::chrono::seconds(1))
+      return it->second.second;
+  }
+  std::optional<std::uint64_t> result;
   auto r = redis_.command({"GET", meta_key(blob_key)});
-  if (!r || r->type != store::redis_reply::kind::string) return std::nullopt;
-  std::uint64_t size = 0;
-  auto [p, ec] = std::from_chars(r->str.data(), r->str.data() + r->str.size(), size);
-  if (ec != std::errc{}) return std::nullopt;
-  return size;
+  if (r && r->type == store::redis_reply::kind::string) {
+    std::uint64_t size = 0;
+    auto [p, ec] = std::from_chars(r->str.data(), r->str.data() + r->str.size(), size);
+    if (ec == std::errc{}) result = size;
+  }
+  std::lock_guard lock(seen_mutex_);
+  if (seen_.size() > 100000) seen_.clear();
+  seen_[blob_key] = {now, result};
+  return result;
 }
 
 std::shared_ptr<http::body_source> hot_cache::body(const std::string& blob_key, std::uint64_t size,
@@ -158,6 +177,10 @@ bool hot_cache::promote(const std::string& blob_key) {
                                {"ZADD", "tonearm:hot:index", std::to_string(now_seconds()), blob_key},
                                {"INCRBY", "tonearm:hot:bytes", std::to_string(size)}});
   if (!done) return false;
+  {
+    std::lock_guard lock(seen_mutex_);
+    seen_.erase(blob_key);
+  }
   evict_to_fit();
   spdlog::info("hot cache: {} ({} bytes) now served from Redis", blob_key, size);
   return true;
@@ -179,6 +202,10 @@ void hot_cache::evict_to_fit() {
     drop.push_back({"DECRBY", "tonearm:hot:bytes", std::to_string(size)});
     if (size == 0) drop.back() = {"SET", "tonearm:hot:bytes", "0"};  // expired meta: restart the tally
     redis_.pipeline(drop);
+    {
+      std::lock_guard lock(seen_mutex_);
+      seen_.erase(key);
+    }
     spdlog::info("hot cache: evicted {} to stay under {} bytes", key, options_.max_bytes);
   }
 }

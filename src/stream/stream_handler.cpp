@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -37,28 +38,27 @@ class blob_body final : public http::body_source {
       size_ += std::holds_alternative<std::string>(s) ? std::get<std::string>(s).size() : std::get<byte_range>(s).length();
   }
   std::uint64_t size() const override { return size_; }
-  bool next(std::string& out, std::size_t max) override {
-    out.clear();
-    while (out.size() < max && index_ < segments_.size()) {
+  std::size_t next(char* out, std::size_t max) override {
+    std::size_t filled = 0;
+    while (filled < max && index_ < segments_.size()) {
       const auto& s = segments_[index_];
       if (const auto* text = std::get_if<std::string>(&s)) {
-        auto n = std::min(max - out.size(), text->size() - offset_);
-        out.append(*text, offset_, n);
+        auto n = std::min<std::size_t>(max - filled, text->size() - offset_);
+        std::memcpy(out + filled, text->data() + offset_, n);
+        filled += n;
         offset_ += n;
         if (offset_ == text->size()) advance();
       } else {
         const auto& r = std::get<byte_range>(s);
-        auto want = std::min<std::uint64_t>(max - out.size(), r.length() - offset_);
-        auto at = out.size();
-        out.resize(at + want);
-        auto got = reader_->read(r.first + offset_, out.data() + at, want);
-        out.resize(at + got);
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(max - filled, r.length() - offset_));
+        auto got = reader_->read(r.first + offset_, out + filled, want);
         if (got == 0) throw std::runtime_error("blob shorter than recorded");
+        filled += got;
         offset_ += got;
         if (offset_ == r.length()) advance();
       }
     }
-    return !out.empty();
+    return filled;
   }
 
  private:
@@ -79,10 +79,53 @@ std::string content_range(const byte_range& r, std::uint64_t size) {
 
 }  // namespace
 
+std::optional<audio_ref> stream_handler::cached(std::int64_t id) const {
+  std::lock_guard lock(cache_->mutex);
+  if (auto it = cache_->songs.find(id); it != cache_->songs.end()) return it->second;
+  return std::nullopt;
+}
+
+std::optional<audio_ref> stream_handler::lookup(std::int64_t id) const {
+  if (auto ref = cached(id)) return ref;
+  auto song = catalog_.find_song(id);
+  if (!song) return std::nullopt;
+  audio_ref ref{song->blob_key, song->mime_type};
+  std::lock_guard lock(cache_->mutex);
+  if (cache_->songs.size() >= 100000) cache_->songs.clear();
+  cache_->songs.emplace(id, ref);
+  return ref;
+}
+
+std::optional<http::response> stream_handler::fast(const http::request& req) const {
+  if (is_play_start(req.method, req.header("Range"))) return std::nullopt;  // counting talks to Redis
+  auto id = http::path_id(req, "id", "song");
+  auto song = cached(id);
+  if (!song) return std::nullopt;
+  auto hot = hot_.known_hot(song->blob_key);
+  if (!hot || *hot) return std::nullopt;  // a Redis-backed body is set up off the I/O thread
+  return respond(req, id, *song, false);
+}
+
 http::response stream_handler::operator()(const http::request& req) const {
   auto id = http::path_id(req, "id", "song");
-  auto song = catalog_.find_song(id);
+  auto song = lookup(id);
   if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
+  auto response = respond(req, id, *song, true);
+  // A play starts when the whole file goes out, or a range from byte 0 (not on 304/416).
+  bool play_start = req.method == "GET" && (response.status == 200 ||
+                                            (response.status == 206 && is_play_start(req.method, req.header("Range"))));
+  if (play_start) {
+    // The listener: address and user agent, hashed to keep the Redis key short.
+    auto client = std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
+    if (plays_.record(id, client, std::chrono::system_clock::now())) hot_.played(song->blob_key);
+  }
+  return response;
+}
+
+// `may_use_hot`: false on the I/O thread, where we must not ask Redis.
+http::response stream_handler::respond(const http::request& req, std::int64_t id, const audio_ref& ref,
+                                       bool may_use_hot) const {
+  const audio_ref* song = &ref;
   // The blob path comes only from the stored content hash, never from the URL.
   auto reader = blobs_.open(song->blob_key);
   if (!reader) {
@@ -139,17 +182,12 @@ http::response stream_handler::operator()(const http::request& req) const {
       break;
   }
   // Hot songs come from Redis; anything else (or any Redis trouble) from the blob store.
-  if (hot_.cached_size(song->blob_key) == size) {
+  if (may_use_hot && hot_.cached_size(song->blob_key) == size) {
     res.headers.set("X-Cache", "HIT");
     res.stream = hot_.body(song->blob_key, size, std::move(segments));
   } else {
     res.headers.set("X-Cache", "MISS");
     res.stream = std::make_shared<blob_body>(std::move(reader), std::move(segments));
-  }
-  if (is_play_start(req.method, range_allowed(req.header("If-Range"), v) ? req.header("Range") : "")) {
-    // The listener: address and user agent, hashed to keep the Redis key short.
-    auto client = std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
-    if (plays_.record(id, client, std::chrono::system_clock::now())) hot_.played(song->blob_key);
   }
   return res;
 }

@@ -1,6 +1,11 @@
 // GET/HEAD /v1/songs/{id}/stream: a song's audio with range requests.
 #pragma once
 
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
 #include "tonearm/http/request.hpp"
 #include "tonearm/http/response.hpp"
 #include "tonearm/store/blob_store.hpp"
@@ -10,18 +15,38 @@
 
 namespace tonearm::stream {
 
+// What streaming needs of a song; immutable once ingested (a new recording is a new
+// song), so it is cached in-process.
+struct audio_ref {
+  std::string blob_key;
+  std::string mime_type;
+};
+
 class stream_handler final {
  public:
   stream_handler(store::catalog_repository& catalog, const store::blob_store& blobs, const play_counter& plays,
                  hot_cache& hot)
       : catalog_(catalog), blobs_(blobs), plays_(plays), hot_(hot) {}
   http::response operator()(const http::request& req) const;
+  // The same answer without blocking, when the song and its hot status are already in
+  // memory, the body comes from the blob store and the request is not a play start.
+  std::optional<http::response> fast(const http::request& req) const;
 
  private:
+  std::optional<audio_ref> lookup(std::int64_t id) const;
+  std::optional<audio_ref> cached(std::int64_t id) const;
+  http::response respond(const http::request& req, std::int64_t id, const audio_ref& song, bool hot) const;
+
   store::catalog_repository& catalog_;
   const store::blob_store& blobs_;
   const play_counter& plays_;
   hot_cache& hot_;
+  // Bounded: cleared whole when full (simple, and a refill costs one query per song).
+  struct cache {
+    std::mutex mutex;
+    std::unordered_map<std::int64_t, audio_ref> songs;
+  };
+  std::shared_ptr<cache> cache_ = std::make_shared<cache>();
 };
 
 // GET /v1/charts/top?window=hour|day|week&limit=: the most played songs.

@@ -18,9 +18,9 @@ class body_source {
   virtual ~body_source() = default;
   // Total bytes this source will produce (sent as Content-Length).
   virtual std::uint64_t size() const = 0;
-  // Fills `out` (cleared first) with the next bytes, at most `max` of them.
-  // Returns false when done. Throws on a read failure, which aborts the response.
-  virtual bool next(std::string& out, std::size_t max) = 0;
+  // Writes the next bytes into `out`, at most `max` of them, and returns how many;
+  // 0 when done. Throws on a read failure, which aborts the response.
+  virtual std::size_t next(char* out, std::size_t max) = 0;
   // True when next() may wait on the network (Redis): the session then calls it on
   // the blocking pool instead of the I/O thread. Local files read from the page cache
   // are fine on the I/O thread.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,9 @@
 namespace tonearm::http {
 
 using handler = std::function<response(request&)>;
+// Answers on the I/O thread when it can do so without blocking (everything it needs is
+// in memory); nullopt sends the request on to the blocking handler.
+using fast_path = std::function<std::optional<response>(request&)>;
 
 // Where a handler runs: `inline_io` on the I/O thread (must never block: no database,
 // no Redis), `blocking` on the bounded worker pool.
@@ -23,6 +27,7 @@ struct route {
   http::handler handler;
   http::execution execution = execution::blocking;
   std::vector<std::string> segments;  // pattern split on '/'
+  fast_path fast;                     // optional, tried first for blocking routes
 };
 
 struct route_match {
@@ -38,6 +43,8 @@ class router {
   // Adds a route; throws std::invalid_argument on a malformed or duplicate pattern.
   void add(std::string method, std::string pattern, handler fn,
            execution exec = execution::blocking);
+  // A blocking route with a fast path tried first on the I/O thread.
+  void add(std::string method, std::string pattern, fast_path fast, handler fn);
   // HEAD matches a GET route when no HEAD route exists. When several patterns
   // match, the one with a literal segment earliest wins ("/a/current" over "/a/{id}").
   route_match match(std::string_view method, std::string_view path) const;

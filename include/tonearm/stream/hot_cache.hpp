@@ -13,6 +13,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -49,6 +50,9 @@ class hot_cache {
   void played(const std::string& blob_key);
   // The size when `blob_key` is fully cached; nullopt otherwise or when Redis fails.
   std::optional<std::uint64_t> cached_size(const std::string& blob_key) const;
+  // What cached_size answered less than a second ago, without asking Redis: nullopt
+  // when unknown, else whether the song is cached.
+  std::optional<bool> known_hot(const std::string& blob_key) const;
   // A body of `segments` read from Redis in pieces (GETRANGE, at most the session's
   // piece size in memory), falling back to the blob store for the rest when Redis
   // fails mid-way, so a started stream always finishes.
@@ -66,6 +70,9 @@ class hot_cache {
   store::redis_client& redis_;
   const store::blob_store& blobs_;
   hot_cache_options options_;
+  // cached_size answers for a second without asking Redis again.
+  mutable std::mutex seen_mutex_;
+  mutable std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, std::optional<std::uint64_t>>> seen_;
   std::mutex mutex_;
   std::condition_variable_any wake_;
   std::deque<std::string> queue_;
