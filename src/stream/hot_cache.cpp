@@ -1,6 +1,8 @@
 // Hot-song cache in Redis: counting, promotion, eviction, and a Redis-backed body.
 #include "tonearm/stream/hot_cache.hpp"
 
+#include "segmented_body.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -25,47 +27,30 @@ std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Reads segments from Redis chunks; on any Redis failure continues from the blob.
-class cached_body final : public http::body_source {
+// Reads from Redis chunks; on any Redis failure continues from the blob store.
+class cached_body final : public segmented_body {
  public:
-  cached_body(store::redis_client& redis, const store::blob_store& blobs, std::string key, std::uint64_t size,
-              std::uint64_t chunk_bytes, std::vector<body_segment> segments)
-      : redis_(redis), blobs_(blobs), key_(std::move(key)), chunk_bytes_(chunk_bytes), segments_(std::move(segments)) {
-    (void)size;
-    for (const auto& s : segments_)
-      size_ += std::holds_alternative<std::string>(s) ? std::get<std::string>(s).size() : std::get<byte_range>(s).length();
-  }
-  std::uint64_t size() const override { return size_; }
+  cached_body(store::redis_client& redis, const store::blob_store& blobs, std::string key, std::uint64_t chunk_bytes,
+              std::vector<body_segment> segments)
+      : segmented_body(std::move(segments)), redis_(redis), blobs_(blobs), key_(std::move(key)),
+        chunk_bytes_(chunk_bytes) {}
   bool blocking() const override { return !fallen_back_; }
 
-  std::size_t next(char* out, std::size_t max) override {
-    std::size_t filled = 0;
-    while (filled < max && index_ < segments_.size()) {
-      const auto& s = segments_[index_];
-      if (const auto* text = std::get_if<std::string>(&s)) {
-        auto n = std::min<std::size_t>(max - filled, text->size() - offset_);
-        std::memcpy(out + filled, text->data() + offset_, n);
-        filled += n;
-        offset_ += n;
-        if (offset_ == text->size()) advance();
-        continue;
-      }
-      const auto& r = std::get<byte_range>(s);
-      std::uint64_t pos = r.first + offset_;
-      std::uint64_t want = std::min<std::uint64_t>(max - filled, r.length() - offset_);
-      std::uint64_t got = fallen_back_ ? 0 : from_redis(pos, want, out + filled);
-      if (got == 0) got = from_blob(pos, want, out + filled);
-      filled += got;
-      offset_ += got;
-      if (offset_ == r.length()) advance();
+ private:
+  std::size_t read(std::uint64_t pos, char* out, std::size_t want) override {
+    if (!fallen_back_) {
+      if (auto got = from_redis(pos, want, out)) return got;
     }
-    return filled;
+    if (!blob_) {
+      blob_ = blobs_.open(key_);
+      if (!blob_) throw std::runtime_error("blob " + key_ + " missing after a hot cache failure");
+    }
+    return blob_->read(pos, out, want);
   }
 
- private:
-  std::uint64_t from_redis(std::uint64_t pos, std::uint64_t want, char* out) {
+  std::size_t from_redis(std::uint64_t pos, std::size_t want, char* out) {
     std::uint64_t chunk = pos / chunk_bytes_, in_chunk = pos % chunk_bytes_;
-    want = std::min(want, chunk_bytes_ - in_chunk);
+    want = static_cast<std::size_t>(std::min<std::uint64_t>(want, chunk_bytes_ - in_chunk));
     auto reply = redis_.command({"GETRANGE", chunk_key(key_, chunk), std::to_string(in_chunk),
                                  std::to_string(in_chunk + want - 1)});
     if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() != want) {
@@ -77,29 +62,10 @@ class cached_body final : public http::body_source {
     return want;
   }
 
-  std::uint64_t from_blob(std::uint64_t pos, std::uint64_t want, char* out) {
-    if (!blob_) {
-      blob_ = blobs_.open(key_);
-      if (!blob_) throw std::runtime_error("blob " + key_ + " missing after a hot cache failure");
-    }
-    auto got = blob_->read(pos, out, want);
-    if (got == 0) throw std::runtime_error("blob shorter than recorded");
-    return got;
-  }
-
-  void advance() {
-    ++index_;
-    offset_ = 0;
-  }
-
   store::redis_client& redis_;
   const store::blob_store& blobs_;
   std::string key_;
   std::uint64_t chunk_bytes_;
-  std::vector<body_segment> segments_;
-  std::uint64_t size_ = 0;
-  std::size_t index_ = 0;
-  std::uint64_t offset_ = 0;
   bool fallen_back_ = false;
   std::unique_ptr<store::blob_reader> blob_;
 };
@@ -153,9 +119,9 @@ std::optional<std::uint64_t> hot_cache::cached_size(const std::string& blob_key)
   return result;
 }
 
-std::shared_ptr<http::body_source> hot_cache::body(const std::string& blob_key, std::uint64_t size,
+std::shared_ptr<http::body_source> hot_cache::body(const std::string& blob_key,
                                                    std::vector<body_segment> segments) const {
-  return std::make_shared<cached_body>(redis_, blobs_, blob_key, size, options_.chunk_bytes, std::move(segments));
+  return std::make_shared<cached_body>(redis_, blobs_, blob_key, options_.chunk_bytes, std::move(segments));
 }
 
 bool hot_cache::promote(const std::string& blob_key) {

@@ -11,6 +11,8 @@
 //                                          \r\n--B\r\n...\r\n\r\n<bytes>\r\n--B--\r\n
 #include "stream_handler.hpp"
 
+#include "segmented_body.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -28,49 +30,15 @@ namespace tonearm::stream {
 
 namespace {
 
-// Literal bytes (multipart part headers) and blob ranges, produced in order.
-class blob_body final : public http::body_source {
+// The blob store's bytes, read with pread from the page cache.
+class blob_body final : public segmented_body {
  public:
-  using segment = body_segment;
-  blob_body(std::unique_ptr<store::blob_reader> reader, std::vector<segment> segments)
-      : reader_(std::move(reader)), segments_(std::move(segments)) {
-    for (const auto& s : segments_)
-      size_ += std::holds_alternative<std::string>(s) ? std::get<std::string>(s).size() : std::get<byte_range>(s).length();
-  }
-  std::uint64_t size() const override { return size_; }
-  std::size_t next(char* out, std::size_t max) override {
-    std::size_t filled = 0;
-    while (filled < max && index_ < segments_.size()) {
-      const auto& s = segments_[index_];
-      if (const auto* text = std::get_if<std::string>(&s)) {
-        auto n = std::min<std::size_t>(max - filled, text->size() - offset_);
-        std::memcpy(out + filled, text->data() + offset_, n);
-        filled += n;
-        offset_ += n;
-        if (offset_ == text->size()) advance();
-      } else {
-        const auto& r = std::get<byte_range>(s);
-        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(max - filled, r.length() - offset_));
-        auto got = reader_->read(r.first + offset_, out + filled, want);
-        if (got == 0) throw std::runtime_error("blob shorter than recorded");
-        filled += got;
-        offset_ += got;
-        if (offset_ == r.length()) advance();
-      }
-    }
-    return filled;
-  }
+  blob_body(std::unique_ptr<store::blob_reader> reader, std::vector<body_segment> segments)
+      : segmented_body(std::move(segments)), reader_(std::move(reader)) {}
 
  private:
-  void advance() {
-    ++index_;
-    offset_ = 0;
-  }
+  std::size_t read(std::uint64_t pos, char* out, std::size_t want) override { return reader_->read(pos, out, want); }
   std::unique_ptr<store::blob_reader> reader_;
-  std::vector<segment> segments_;
-  std::uint64_t size_ = 0;
-  std::size_t index_ = 0;
-  std::uint64_t offset_ = 0;
 };
 
 std::string content_range(const byte_range& r, std::uint64_t size) {
@@ -149,7 +117,7 @@ http::response stream_handler::respond(const http::request& req, std::int64_t id
 
   range_plan plan;
   if (range_allowed(req.header("If-Range"), v)) plan = plan_ranges(req.header("Range"), size);
-  std::vector<blob_body::segment> segments;
+  std::vector<body_segment> segments;
   switch (plan.outcome) {
     case range_plan::kind::full:
       res.status = 200;
@@ -184,7 +152,7 @@ http::response stream_handler::respond(const http::request& req, std::int64_t id
   // Hot songs come from Redis; anything else (or any Redis trouble) from the blob store.
   if (may_use_hot && hot_.cached_size(song->blob_key) == size) {
     res.headers.set("X-Cache", "HIT");
-    res.stream = hot_.body(song->blob_key, size, std::move(segments));
+    res.stream = hot_.body(song->blob_key, std::move(segments));
   } else {
     res.headers.set("X-Cache", "MISS");
     res.stream = std::make_shared<blob_body>(std::move(reader), std::move(segments));

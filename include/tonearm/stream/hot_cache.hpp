@@ -56,8 +56,7 @@ class hot_cache {
   // A body of `segments` read from Redis in pieces (GETRANGE, at most the session's
   // piece size in memory), falling back to the blob store for the rest when Redis
   // fails mid-way, so a started stream always finishes.
-  std::shared_ptr<http::body_source> body(const std::string& blob_key, std::uint64_t size,
-                                          std::vector<body_segment> segments) const;
+  std::shared_ptr<http::body_source> body(const std::string& blob_key, std::vector<body_segment> segments) const;
 
   // Copies `blob_key` into Redis now (also used by the background thread). Returns
   // false when Redis failed or the blob is missing.

@@ -1,0 +1,62 @@
+// A response body made of literal text and ranges of one audio blob, produced in order
+// in caller-sized pieces; subclasses say where range bytes come from.
+#pragma once
+
+#include <cstring>
+#include <stdexcept>
+#include <variant>
+#include <vector>
+
+#include "tonearm/http/response.hpp"
+#include "tonearm/stream/hot_cache.hpp"
+
+namespace tonearm::stream {
+
+class segmented_body : public http::body_source {
+ public:
+  explicit segmented_body(std::vector<body_segment> segments) : segments_(std::move(segments)) {
+    for (const auto& s : segments_)
+      size_ += std::holds_alternative<std::string>(s) ? std::get<std::string>(s).size() : std::get<byte_range>(s).length();
+  }
+  std::uint64_t size() const override { return size_; }
+
+  std::size_t next(char* out, std::size_t max) final {
+    std::size_t filled = 0;
+    while (filled < max && index_ < segments_.size()) {
+      const auto& s = segments_[index_];
+      std::uint64_t length;
+      if (const auto* text = std::get_if<std::string>(&s)) {
+        auto n = std::min<std::size_t>(max - filled, text->size() - offset_);
+        std::memcpy(out + filled, text->data() + offset_, n);
+        filled += n;
+        offset_ += n;
+        length = text->size();
+      } else {
+        const auto& r = std::get<byte_range>(s);
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(max - filled, r.length() - offset_));
+        auto got = read(r.first + offset_, out + filled, want);
+        if (got == 0) throw std::runtime_error("audio shorter than recorded");
+        filled += got;
+        offset_ += got;
+        length = r.length();
+      }
+      if (offset_ == length) {
+        ++index_;
+        offset_ = 0;
+      }
+    }
+    return filled;
+  }
+
+ protected:
+  // Reads up to `want` (> 0) bytes of the audio at `pos`; returns how many (0: error).
+  virtual std::size_t read(std::uint64_t pos, char* out, std::size_t want) = 0;
+
+ private:
+  std::vector<body_segment> segments_;
+  std::uint64_t size_ = 0;
+  std::size_t index_ = 0;
+  std::uint64_t offset_ = 0;
+};
+
+}  // namespace tonearm::stream
