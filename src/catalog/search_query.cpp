@@ -1,4 +1,4 @@
-// Search query parsing and tsquery building.
+// Search query parsing.
 #include "tonearm/catalog/search_query.hpp"
 
 #include <charconv>
@@ -72,24 +72,6 @@ std::string normalized_country(const std::string& v, const char* where) {
     bad(std::string(where) + " must be a two-letter country code (ISO 3166-1), got '" + v + "'");
   for (auto& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   return c;
-}
-
-char weight_of(search_field f) {
-  switch (f) {
-    case search_field::title: return 'A';
-    case search_field::author: return 'B';
-    case search_field::album: return 'C';
-    case search_field::any: return 0;
-  }
-  return 0;
-}
-
-std::string term(const std::string& lexeme, search_field f, bool weights, bool prefix) {
-  std::string out = quote_lexeme(lexeme);
-  if (prefix || (weights && weight_of(f))) out += ':';
-  if (prefix) out += '*';
-  if (weights && weight_of(f)) out += weight_of(f);
-  return out;
 }
 
 }  // namespace
@@ -168,50 +150,6 @@ search_query parse_search(const search_params& params) {
   if (params.country) out.country = normalized_country(*params.country, "parameter 'country'");
   if (out.terms.empty() && !out.genre && !out.years && !out.country)
     bad("parameter 'q' has no words to search for");
-  return out;
-}
-
-std::string quote_lexeme(std::string_view lexeme) {
-  std::string out = "'";
-  for (char c : lexeme) {
-    if (c == '\'') out += "''";
-    else if (c == '\\') out += "\\\\";
-    else out += c;
-  }
-  out += "'";
-  return out;
-}
-
-tsqueries build_tsqueries(const std::vector<analysed_word>& words, bool weights) {
-  tsqueries out;
-  bool widened = false;
-  for (const auto& w : words) {
-    if (!out.exact.empty()) {
-      out.exact += " & ";
-      out.fuzzy += " & ";
-    }
-    std::string exact;
-    if (w.completions.empty()) {
-      exact = term(w.lexeme, w.field, weights, true);
-    } else if (w.completions.size() == 1) {
-      exact = term(w.completions.front(), w.field, weights, false);
-    } else {
-      exact = "( ";
-      for (std::size_t i = 0; i < w.completions.size(); ++i)
-        exact += (i ? " | " : "") + term(w.completions[i], w.field, weights, false);
-      exact += " )";
-    }
-    out.exact += exact;
-    if (w.corrections.empty()) {
-      out.fuzzy += exact;
-      continue;
-    }
-    widened = true;
-    out.fuzzy += "( " + exact;
-    for (const auto& c : w.corrections) out.fuzzy += " | " + term(c, w.field, weights, false);
-    out.fuzzy += " )";
-  }
-  if (!widened) out.fuzzy = out.exact;
   return out;
 }
 

@@ -100,14 +100,6 @@ void search_service::refresh_loop(std::stop_token stop) {
   }
 }
 
-search_service::stats search_service::current_stats() const {
-  auto i = current();
-  std::lock_guard lock(cache_mutex_);
-  return {i->songs.size(), i->authors.size(), i->albums.size(),
-          i->songs.memory_bytes() + i->authors.memory_bytes() + i->albums.memory_bytes(), i->version,
-          i->build_seconds, cache_hits_, cache_misses_};
-}
-
 store::catalog_repository::analysis search_service::analyse(const std::vector<std::string>& terms,
                                                             const std::optional<std::string>& genre,
                                                             std::int64_t version) const {
@@ -123,10 +115,8 @@ store::catalog_repository::analysis search_service::analyse(const std::vector<st
     }
     if (auto it = cache_.find(key); it != cache_.end()) {
       cache_lru_.splice(cache_lru_.begin(), cache_lru_, it->second);
-      ++cache_hits_;
       return it->second->second;
     }
-    ++cache_misses_;
   }
   auto result = repo_.analyse(terms, genre);
   std::lock_guard lock(cache_mutex_);

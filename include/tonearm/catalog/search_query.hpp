@@ -1,5 +1,5 @@
-// Search requests: parsing q (with field prefixes) and the filters, and turning the
-// analysed words into PostgreSQL tsquery text. Pure functions, tested by tables.
+// Search requests: parsing q (with field prefixes), the filters and paging. Pure
+// functions, tested by tables.
 #pragma once
 
 #include <optional>
@@ -49,31 +49,5 @@ search_query parse_search(const search_params& params);
 
 // "1997" or "1990-1999" (years 1000..9999); nullopt when malformed or reversed.
 std::optional<year_range> parse_year_range(std::string_view text);
-
-// One lexeme of the query after PostgreSQL folded and tokenised it.
-struct analysed_word {
-  std::string lexeme;
-  search_field field = search_field::any;
-  // Catalog words starting with the lexeme (itself included when it is one), most
-  // frequent first, at most max_completions. Matching these exact words is far
-  // cheaper in a GIN index than a prefix match; empty means "use a prefix match".
-  std::vector<std::string> completions;
-  std::vector<std::string> corrections;  // similar catalog words, best first
-};
-
-inline constexpr int max_completions = 30;
-
-struct tsqueries {
-  std::string exact;  // every word as a prefix: 'karma':* & 'pol':*
-  std::string fuzzy;  // words widened by their corrections; == exact if none
-};
-
-// Builds the tsquery texts (for a ::tsquery cast: lexemes quoted and escaped). A
-// word becomes ( 'completion1' | 'completion2' ... ), or 'lexeme':* without
-// completions. With `weights`, field-restricted words carry their weight ('radiohead':B).
-tsqueries build_tsqueries(const std::vector<analysed_word>& words, bool weights);
-
-// Quotes a lexeme for tsquery syntax: 'it''s'.
-std::string quote_lexeme(std::string_view lexeme);
 
 }  // namespace tonearm::catalog

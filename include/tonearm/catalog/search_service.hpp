@@ -46,13 +46,6 @@ class search_service {
   // Blocking (database): call from a worker thread.
   search_results search(const search_query& q) const;
 
-  struct stats {
-    std::size_t songs = 0, authors = 0, albums = 0, memory_bytes = 0;
-    std::int64_t version = 0;
-    double build_seconds = 0;
-    std::uint64_t analysis_hits = 0, analysis_misses = 0;
-  };
-  stats current_stats() const;
 
  private:
   struct indexes {
@@ -81,7 +74,6 @@ class search_service {
   mutable std::list<std::pair<std::string, store::catalog_repository::analysis>> cache_lru_;
   mutable std::unordered_map<std::string, decltype(cache_lru_)::iterator> cache_;
   mutable std::int64_t cache_version_ = -1;
-  mutable std::uint64_t cache_hits_ = 0, cache_misses_ = 0;
   std::jthread refresher_;
 };
 

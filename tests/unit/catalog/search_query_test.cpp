@@ -138,36 +138,5 @@ TEST(ParseYearRange, SingleYearAndRange) {
   EXPECT_FALSE(parse_year_range("2000-1990"));
 }
 
-TEST(BuildTsqueries, WordsWithoutCompletionsArePrefixesAndWordsAreAnded) {
-  auto q = build_tsqueries({{"karma", search_field::any, {}, {}}, {"pol", search_field::any, {}, {}}}, true);
-  EXPECT_EQ(q.exact, "'karma':* & 'pol':*");
-  EXPECT_EQ(q.fuzzy, q.exact);
-}
-
-TEST(BuildTsqueries, CompletionsReplaceThePrefixMatch) {
-  auto q = build_tsqueries({{"karma", search_field::any, {"karma"}, {}}, {"pol", search_field::any, {"police", "polka"}, {}}}, true);
-  EXPECT_EQ(q.exact, "'karma' & ( 'police' | 'polka' )");
-}
-
-TEST(BuildTsqueries, CorrectionsWidenOnlyTheFuzzyQuery) {
-  auto q = build_tsqueries({{"radiohaed", search_field::any, {}, {"radiohead", "radio"}}}, true);
-  EXPECT_EQ(q.exact, "'radiohaed':*");
-  EXPECT_EQ(q.fuzzy, "( 'radiohaed':* | 'radiohead' | 'radio' )");
-}
-
-TEST(BuildTsqueries, FieldsBecomeWeightsWhenAsked) {
-  std::vector<analysed_word> w{{"radiohead", search_field::author, {}, {}}, {"karma", search_field::title, {"karma"}, {}},
-                               {"ok", search_field::album, {}, {"oh"}}};
-  auto q = build_tsqueries(w, true);
-  EXPECT_EQ(q.exact, "'radiohead':*B & 'karma':A & 'ok':*C");
-  EXPECT_EQ(q.fuzzy, "'radiohead':*B & 'karma':A & ( 'ok':*C | 'oh':C )");
-  EXPECT_EQ(build_tsqueries(w, false).exact, "'radiohead':* & 'karma' & 'ok':*");
-}
-
-TEST(QuoteLexeme, EscapesQuotesAndBackslashes) {
-  EXPECT_EQ(quote_lexeme("it's"), "'it''s'");
-  EXPECT_EQ(quote_lexeme("a\\b"), "'a\\\\b'");
-}
-
 }  // namespace
 }  // namespace tonearm::catalog
