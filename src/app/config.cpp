@@ -63,6 +63,12 @@ void set_log_level(config& c, const std::string& v) {
   throw std::invalid_argument("expected one of trace, debug, info, warn, error, critical, off");
 }
 
+void set_anonymous_access(config& c, const std::string& v) {
+  if (v == "true") c.anonymous_access = true;
+  else if (v == "false") c.anonymous_access = false;
+  else throw std::invalid_argument("expected true or false");
+}
+
 const std::vector<key_spec>& keys() {
   static const std::vector<key_spec> all = {
       {"listen", set_listen},
@@ -92,6 +98,15 @@ const std::vector<key_spec>& keys() {
       int_key("hot_window_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_window = std::chrono::seconds(n); }),
       int_key("hot_max_bytes", 0, 1LL << 40, [](config& c, long long n) { c.hot_max_bytes = static_cast<std::uint64_t>(n); }),
       int_key("hot_ttl_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_ttl = std::chrono::seconds(n); }),
+      {"anonymous_access", set_anonymous_access},
+      int_key("session_ttl_seconds", 60, 86400 * 366, [](config& c, long long n) { c.session_ttl = std::chrono::seconds(n); }),
+      int_key("login_attempts_per_user", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_user = static_cast<int>(n); }),
+      int_key("login_attempts_per_address", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_address = static_cast<int>(n); }),
+      int_key("login_window_seconds", 1, 86400, [](config& c, long long n) { c.login_window = std::chrono::seconds(n); }),
+      int_key("password_hash_ops", 1, 100, [](config& c, long long n) { c.password_hash_ops = static_cast<std::uint64_t>(n); }),
+      int_key("password_hash_memory_kib", 8, 4 << 20, [](config& c, long long n) { c.password_hash_memory_kib = static_cast<std::size_t>(n); }),
+      int_key("password_hash_concurrency", 1, 256, [](config& c, long long n) { c.password_hash_concurrency = static_cast<int>(n); }),
+      int_key("playlist_max_items", 1, 1000000, [](config& c, long long n) { c.playlist_max_items = n; }),
   };
   return all;
 }
@@ -134,7 +149,8 @@ config load_config(const std::string& file_text, const std::map<std::string, std
       std::string text;
       if (value.is_string()) text = value.get<std::string>();
       else if (value.is_number_integer()) text = std::to_string(value.get<long long>());
-      else throw config_error("config key '" + key + "' (file): expected a string or an integer, got " + value.dump());
+      else if (value.is_boolean()) text = value.get<bool>() ? "true" : "false";
+      else throw config_error("config key '" + key + "' (file): expected a string, an integer or a boolean, got " + value.dump());
       apply(c, *spec, text, "file");
     }
   }

@@ -22,7 +22,11 @@ services::services(const config& c)
       catalog(db),
       search(catalog, c.search_refresh, c.search_popularity_refresh),
       plays(redis, c.play_dedup),
-      hot(redis, blobs, stream::hot_cache_options{c.hot_threshold, c.hot_window, c.hot_max_bytes, c.hot_ttl}) {}
+      hot(redis, blobs, stream::hot_cache_options{c.hot_threshold, c.hot_window, c.hot_max_bytes, c.hot_ttl}),
+      users(db),
+      playlists(db, c.playlist_max_items),
+      hasher(accounts::password_cost{c.password_hash_ops, c.password_hash_memory_kib}),
+      limiter(redis, c.login_window) {}
 
 namespace {
 void flush_once(services& s) {

@@ -31,7 +31,8 @@ nlohmann::json author_json(const author& a) {
           {"country", opt_json(a.country)},
           {"date_of_birth", opt_json(a.date_of_birth)},
           {"status", opt_json(a.status)},
-          {"play_count", a.play_count}};
+          {"play_count", a.play_count},
+          {"followers", {{"total", a.followers}}}};
 }
 
 nlohmann::json album_json(const album& a) {

@@ -19,6 +19,40 @@ std::int64_t path_id(const request& req, std::string_view name, std::string_view
   return id;
 }
 
+namespace {
+int int_param(const request& req, const char* name, int fallback, int lo, int hi) {
+  auto text = req.query_param(name);
+  if (!text) return fallback;
+  int n = 0;
+  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (text->empty() || ec != std::errc{} || p != text->data() + text->size() || n < lo || n > hi)
+    throw api_error(errc::bad_request, std::string(name) + " must be an integer from " + std::to_string(lo) + " to " +
+                                           std::to_string(hi) + ", got '" + text->substr(0, 64) + "'");
+  return n;
+}
+}  // namespace
+
+paging paging_params(const request& req, int default_limit, int max_limit, int max_offset) {
+  return {int_param(req, "limit", default_limit, 1, max_limit), int_param(req, "offset", 0, 0, max_offset)};
+}
+
+nlohmann::json json_body(const request& req) {
+  auto type = req.header("Content-Type");
+  if (!type.empty()) {
+    auto media = type.substr(0, type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+    std::string lower;
+    for (char c : media) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (lower != "application/json")
+      throw api_error(errc::unsupported_media_type,
+                      "request body must be application/json, got '" + std::string(media.substr(0, 64)) + "'");
+  }
+  auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) throw api_error(errc::bad_request, "request body is not valid JSON");
+  if (!body.is_object()) throw api_error(errc::bad_request, "request body must be a JSON object");
+  return body;
+}
+
 std::string url_encode(std::string_view text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;

@@ -64,8 +64,10 @@ response error_response(errc code, std::string_view message, std::string_view de
   err["message"] = message;
   nlohmann::json body{{"error", std::move(err)}};
   // Replace invalid UTF-8 (it may echo client input) instead of throwing.
-  return json_response(error_status(code),
-                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  auto res = json_response(error_status(code), body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // RFC 6750 3: a 401 names the scheme that would work.
+  if (code == errc::unauthorized) res.headers.set("WWW-Authenticate", "Bearer realm=\"tonearm\"");
+  return res;
 }
 
 }  // namespace tonearm::http

@@ -111,7 +111,16 @@ void log_access(const request& req, const response& res, std::chrono::steady_clo
   // logfmt; the target is quoted with quotes and control bytes escaped.
   std::string target;
   target.reserve(req.target.size());
-  for (unsigned char c : req.target) {
+  // A token in the query (access_token=..., for <audio> elements) never reaches the log.
+  std::string_view raw = req.target;
+  std::string redacted;
+  if (auto at = raw.find("access_token="); at != std::string_view::npos && raw.find('?') < at) {
+    auto end = raw.find('&', at);
+    redacted = std::string(raw.substr(0, at)) + "access_token=REDACTED" +
+               std::string(end == std::string_view::npos ? "" : raw.substr(end));
+    raw = redacted;
+  }
+  for (unsigned char c : raw) {
     if (c == '"' || c == '\\') { target.push_back('\\'); target.push_back(static_cast<char>(c)); }
     else if (c < 0x20 || c == 0x7f) target.append("?");
     else target.push_back(static_cast<char>(c));

@@ -48,6 +48,7 @@ catalog::author author_from_row(const pqxx::row& r) {
   if (!r[3].is_null()) a.date_of_birth = r[3].as<std::string>();
   if (!r[4].is_null()) a.status = r[4].as<std::string>();
   a.play_count = r[5].as<std::int64_t>();
+  a.followers = r[6].as<std::int64_t>();
   return a;
 }
 

@@ -38,6 +38,15 @@ struct config {
   std::chrono::seconds hot_window{300};
   std::uint64_t hot_max_bytes = 256ULL << 20;       // memory cap of the hot cache in Redis
   std::chrono::seconds hot_ttl{3600};
+  bool anonymous_access = true;                     // search and streaming without a token
+  std::chrono::seconds session_ttl{30 * 86400};     // bearer token lifetime
+  int login_attempts_per_user = 10;                 // failed logins per username per window
+  int login_attempts_per_address = 50;              // logins and registrations per client address per window
+  std::chrono::seconds login_window{300};
+  std::uint64_t password_hash_ops = 2;              // argon2id passes (libsodium "interactive")
+  std::size_t password_hash_memory_kib = 65536;     // argon2id memory (64 MiB)
+  int password_hash_concurrency = 2;                // hashes at once (each holds its memory)
+  std::int64_t playlist_max_items = 10000;
 };
 
 // Thrown with a one-line message naming the key, e.g.

@@ -1,8 +1,11 @@
 // The parts of a running server, built once in `serve` and passed by reference.
 #pragma once
 
+#include "tonearm/accounts/credentials.hpp"
+#include "tonearm/accounts/rate_limiter.hpp"
 #include "tonearm/app/config.hpp"
 #include "tonearm/catalog/search_service.hpp"
+#include "tonearm/store/account_repository.hpp"
 #include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/stream/hot_cache.hpp"
@@ -12,6 +15,7 @@
 #include <stop_token>
 #include <thread>
 #include "tonearm/store/pg_pool.hpp"
+#include "tonearm/store/playlist_repository.hpp"
 #include "tonearm/store/redis_client.hpp"
 
 namespace tonearm::app {
@@ -27,6 +31,10 @@ struct services {
   catalog::search_service search;
   stream::play_counter plays;
   stream::hot_cache hot;
+  store::account_repository users;
+  store::playlist_repository playlists;
+  tonearm::accounts::password_hasher hasher;
+  tonearm::accounts::rate_limiter limiter;
 
   // Flushes play counts to PostgreSQL every play_flush seconds until stopped.
   void start_play_flusher();

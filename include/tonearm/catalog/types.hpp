@@ -52,6 +52,7 @@ struct author {
   std::optional<std::string> date_of_birth;  // ISO date
   std::optional<std::string> status;
   std::int64_t play_count = 0;
+  std::int64_t followers = 0;
 };
 
 struct album {

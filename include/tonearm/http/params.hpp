@@ -17,6 +17,19 @@ namespace tonearm::http {
 // "song id must be a positive integer, got 'abc'" (with `what` = "song").
 std::int64_t path_id(const request& req, std::string_view name, std::string_view what);
 
+// limit and offset query parameters: limit 1..max_limit (default `default_limit`),
+// offset 0..max_offset (default 0); throws api_error(bad_request) naming the bad one.
+struct paging {
+  int limit = 20;
+  int offset = 0;
+};
+paging paging_params(const request& req, int default_limit = 20, int max_limit = 50, int max_offset = 1000000);
+
+// The request body as a JSON object. Throws api_error: unsupported_media_type when a
+// Content-Type other than application/json is given, bad_request when the body is
+// not a JSON object.
+nlohmann::json json_body(const request& req);
+
 // Percent-encodes a query component (RFC 3986 unreserved characters stay).
 std::string url_encode(std::string_view text);
 

@@ -29,6 +29,24 @@ TEST(Config, EnvironmentOverridesFile) {
   EXPECT_EQ(c.blob_dir, "/data/blobs");
 }
 
+TEST(Config, BooleansFromFileOrEnvironment) {
+  EXPECT_TRUE(load_config("", {}).anonymous_access);
+  EXPECT_FALSE(load_config(R"({"anonymous_access":false})", {}).anonymous_access);
+  EXPECT_FALSE(load_config("", {{"TONEARM_ANONYMOUS_ACCESS", "false"}}).anonymous_access);
+  EXPECT_TRUE(load_config(R"({"anonymous_access":false})", {{"TONEARM_ANONYMOUS_ACCESS", "true"}}).anonymous_access);
+  EXPECT_THROW(load_config("", {{"TONEARM_ANONYMOUS_ACCESS", "yes"}}), config_error);
+}
+
+TEST(Config, AccountKeys) {
+  auto c = load_config(R"({"session_ttl_seconds":3600,"playlist_max_items":500})",
+                       {{"TONEARM_LOGIN_ATTEMPTS_PER_USER", "3"}, {"TONEARM_PASSWORD_HASH_MEMORY_KIB", "19456"}});
+  EXPECT_EQ(c.session_ttl, std::chrono::seconds(3600));
+  EXPECT_EQ(c.playlist_max_items, 500);
+  EXPECT_EQ(c.login_attempts_per_user, 3);
+  EXPECT_EQ(c.password_hash_memory_kib, 19456u);
+  EXPECT_THROW(load_config("", {{"TONEARM_SESSION_TTL_SECONDS", "10"}}), config_error);  // under a minute
+}
+
 TEST(Config, TimeoutsAreMilliseconds) {
   auto c = load_config("", {{"TONEARM_HEADER_TIMEOUT_MS", "250"}});
   EXPECT_EQ(c.header_timeout, std::chrono::milliseconds(250));

@@ -52,5 +52,60 @@ TEST(PagingObject, NullAtTheEnds) {
   EXPECT_TRUE(page["previous"].is_null());
 }
 
+request with_query(const std::string& query) {
+  request r;
+  r.target = "/x?" + query;
+  split_target(r);
+  return r;
+}
+
+TEST(PagingParams, DefaultsAndBounds) {
+  auto p = paging_params(with_query(""));
+  EXPECT_EQ(p.limit, 20);
+  EXPECT_EQ(p.offset, 0);
+  p = paging_params(with_query("limit=50&offset=7"));
+  EXPECT_EQ(p.limit, 50);
+  EXPECT_EQ(p.offset, 7);
+  EXPECT_EQ(paging_params(with_query(""), 100, 100).limit, 100);
+  for (const char* bad : {"limit=0", "limit=51", "limit=x", "offset=-1", "offset=1.5", "limit=", "offset=1000001"}) {
+    try {
+      paging_params(with_query(bad));
+      ADD_FAILURE() << bad;
+    } catch (const api_error& e) {
+      EXPECT_EQ(e.code(), errc::bad_request) << bad;
+    }
+  }
+}
+
+request with_body(const std::string& content_type, const std::string& body) {
+  request r;
+  if (!content_type.empty()) r.headers.add("Content-Type", content_type);
+  r.body = body;
+  return r;
+}
+
+errc json_body_error(const std::string& content_type, const std::string& body) {
+  try {
+    json_body(with_body(content_type, body));
+  } catch (const api_error& e) {
+    return e.code();
+  }
+  return errc::internal;  // no error
+}
+
+TEST(JsonBody, ObjectsWithJsonOrNoContentType) {
+  EXPECT_EQ(json_body(with_body("application/json", R"({"a":1})"))["a"], 1);
+  EXPECT_EQ(json_body(with_body("Application/JSON; charset=utf-8", R"({"a":1})"))["a"], 1);
+  EXPECT_EQ(json_body(with_body("", R"({"a":1})"))["a"], 1);
+}
+
+TEST(JsonBody, EverythingElseIsRefused) {
+  EXPECT_EQ(json_body_error("text/plain", R"({"a":1})"), errc::unsupported_media_type);
+  EXPECT_EQ(json_body_error("application/json", ""), errc::bad_request);
+  EXPECT_EQ(json_body_error("application/json", "{"), errc::bad_request);
+  EXPECT_EQ(json_body_error("application/json", "[1,2]"), errc::bad_request);
+  EXPECT_EQ(json_body_error("application/json", "\"text\""), errc::bad_request);
+}
+
 }  // namespace
 }  // namespace tonearm::http

@@ -1,0 +1,62 @@
+// All SQL of accounts: users, sessions, following and liked songs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tonearm/accounts/types.hpp"
+#include "tonearm/catalog/types.hpp"
+#include "tonearm/store/pg_pool.hpp"
+
+namespace tonearm::store {
+
+template <class T>
+struct page {
+  std::vector<T> items;
+  std::int64_t total = 0;
+};
+
+class account_repository {
+ public:
+  explicit account_repository(pg_pool& db) : db_(db) {}
+
+  // Throws api_error(conflict) when the username is taken (case-insensitively).
+  accounts::user create_user(const std::string& username, const std::string& password_hash) const;
+  std::optional<accounts::user> find_user(std::int64_t id) const;
+  std::optional<accounts::user> find_user_by_name(const std::string& username) const;
+  std::optional<accounts::user_credentials> credentials(const std::string& username) const;
+
+  // Stores a session token's hash; returns its expiry (ISO 8601).
+  std::string create_session(std::int64_t user_id, const std::string& token_hash, std::chrono::seconds ttl) const;
+  // The user of an unexpired session token hash.
+  std::optional<accounts::user> user_by_token(const std::string& token_hash) const;
+  void delete_session(const std::string& token_hash) const;
+  // Deletes the user's sessions that expired; returns how many.
+  std::int64_t delete_expired_sessions(std::int64_t user_id) const;
+
+  // Follow and unfollow: true when something changed. Throws api_error(not_found)
+  // when the user or author does not exist.
+  bool follow_user(std::int64_t follower, std::int64_t followee) const;
+  bool unfollow_user(std::int64_t follower, std::int64_t followee) const;
+  bool follow_author(std::int64_t user_id, std::int64_t author_id) const;
+  bool unfollow_author(std::int64_t user_id, std::int64_t author_id) const;
+  // Newest first.
+  page<accounts::user> followers(std::int64_t user_id, int limit, int offset) const;
+  page<accounts::user> following_users(std::int64_t user_id, int limit, int offset) const;
+  page<catalog::author> following_authors(std::int64_t user_id, int limit, int offset) const;
+
+  // Liked songs: true when something changed; throws api_error(not_found) for an
+  // unknown song. The list is newest first: (added_at, song id).
+  bool like_song(std::int64_t user_id, std::int64_t song_id) const;
+  bool unlike_song(std::int64_t user_id, std::int64_t song_id) const;
+  page<std::pair<std::string, std::int64_t>> liked_songs(std::int64_t user_id, int limit, int offset) const;
+
+ private:
+  pg_pool& db_;
+};
+
+}  // namespace tonearm::store

@@ -1,0 +1,179 @@
+// Accounts: validate, rate-limit, hash off the I/O threads (these handlers run on the
+// blocking pool), call the repository, shape JSON.
+#include "account_handlers.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "account_json.hpp"
+#include "tonearm/catalog/catalog_json.hpp"
+#include "tonearm/core/error.hpp"
+#include "tonearm/http/params.hpp"
+
+namespace tonearm::accounts {
+
+namespace {
+std::string lower(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 64)) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+std::string address_of(const http::request& req) { return req.remote.empty() ? "-" : req.remote; }
+}  // namespace
+
+account_handlers::account_handlers(store::account_repository& repo, store::catalog_repository& catalog,
+                                   rate_limiter& limiter, const password_hasher& hasher, account_settings settings)
+    : repo_(repo),
+      catalog_(catalog),
+      limiter_(limiter),
+      hasher_(hasher),
+      settings_(settings),
+      auth_(repo),
+      hash_slots_(std::clamp(settings.hash_concurrency, 1, 256)) {}
+
+template <class F>
+auto account_handlers::hashing(F&& fn) {
+  if (!hash_slots_.try_acquire_for(std::chrono::seconds(10)))
+    throw api_error(errc::overloaded, "too many logins at once; retry shortly");
+  struct release {
+    std::counting_semaphore<256>& s;
+    ~release() { s.release(); }
+  } guard{hash_slots_};
+  return fn();
+}
+
+http::response account_handlers::too_many(std::int64_t retry_after) const {
+  auto res = http::error_response(errc::too_many_requests,
+                                  "too many attempts; retry in " + std::to_string(retry_after) + " s");
+  res.headers.set("Retry-After", std::to_string(retry_after));
+  return res;
+}
+
+http::response account_handlers::register_user(const http::request& req) {
+  auto body = http::json_body(req);
+  auto username = required_string(body, "username");
+  auto password = required_string(body, "password");
+  if (auto problem = username_problem(username); !problem.empty()) throw api_error(errc::bad_request, problem);
+  if (auto problem = password_problem(password); !problem.empty()) throw api_error(errc::bad_request, problem);
+  if (auto wait = limiter_.hit("register:addr:" + address_of(req), settings_.attempts_per_address))
+    return too_many(*wait);
+  auto hash = hashing([&] { return hasher_.hash(password); });
+  auto u = repo_.create_user(username, hash);
+  spdlog::info("registered user id={} username={}", u.id, u.username);
+  auto res = json_ok(201, user_json(u, true));
+  res.headers.set("Location", "/v1/users/" + std::to_string(u.id));
+  return res;
+}
+
+http::response account_handlers::login(const http::request& req) {
+  auto body = http::json_body(req);
+  auto username = required_string(body, "username");
+  auto password = required_string(body, "password");
+  if (auto wait = limiter_.hit("login:addr:" + address_of(req), settings_.attempts_per_address)) return too_many(*wait);
+  auto user_key = "login:user:" + lower(username);
+  if (auto wait = limiter_.blocked(user_key, settings_.attempts_per_user)) return too_many(*wait);
+
+  // An unknown name costs one argon2id verify too, and both failures read the same.
+  auto creds = username.size() <= 64 ? repo_.credentials(username) : std::nullopt;
+  bool ok = hashing([&] { return creds ? hasher_.verify(creds->password_hash, password) : hasher_.verify_nobody(password); });
+  if (!ok) {
+    limiter_.hit(user_key, settings_.attempts_per_user);
+    return http::error_response(errc::unauthorized, "wrong username or password");
+  }
+  auto token = new_token();
+  auto expires_at = repo_.create_session(creds->id, token.hash, settings_.session_ttl);
+  repo_.delete_expired_sessions(creds->id);
+  auto u = repo_.find_user(creds->id);
+  if (!u) throw api_error(errc::unauthorized, "wrong username or password");  // deleted meanwhile
+  return json_ok(201, {{"token", token.token},
+                       {"token_type", "Bearer"},
+                       {"expires_at", expires_at},
+                       {"user", user_json(*u, true)}});
+}
+
+http::response account_handlers::logout(const http::request& req) {
+  auth_.require(req);
+  repo_.delete_session(token_hash(authenticator::token_of(req)));
+  return no_content();
+}
+
+http::response account_handlers::me(const http::request& req) { return json_ok(200, user_json(auth_.require(req), true)); }
+
+http::response account_handlers::user(const http::request& req) {
+  auto id = http::path_id(req, "id", "user");
+  auto u = repo_.find_user(id);
+  if (!u) throw api_error(errc::not_found, "no user with id " + std::to_string(id));
+  auto viewer = auth_.current(req);
+  return json_ok(200, user_json(*u, viewer && viewer->id == id));
+}
+
+http::response account_handlers::follow_user(const http::request& req, bool follow) {
+  auto me = auth_.require(req);
+  auto id = http::path_id(req, "id", "user");
+  if (follow) repo_.follow_user(me.id, id);
+  else repo_.unfollow_user(me.id, id);
+  return no_content();
+}
+
+http::response account_handlers::follow_author(const http::request& req, bool follow) {
+  auto me = auth_.require(req);
+  auto id = http::path_id(req, "id", "author");
+  if (follow) repo_.follow_author(me.id, id);
+  else repo_.unfollow_author(me.id, id);
+  return no_content();
+}
+
+namespace {
+template <class T, class F>
+nlohmann::json page_json(const store::page<T>& p, F to_json, const http::paging& paging, const http::request& req) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& i : p.items) items.push_back(to_json(i));
+  return http::paging_object(std::move(items), p.total, paging.limit, paging.offset, req);
+}
+}  // namespace
+
+http::response account_handlers::followers(const http::request& req) {
+  auto id = http::path_id(req, "id", "user");
+  auto paging = http::paging_params(req);
+  if (!repo_.find_user(id)) throw api_error(errc::not_found, "no user with id " + std::to_string(id));
+  auto page = repo_.followers(id, paging.limit, paging.offset);
+  return json_ok(200, page_json(page, [](const auto& u) { return user_json(u, false); }, paging, req));
+}
+
+http::response account_handlers::following(const http::request& req) {
+  auto id = http::path_id(req, "id", "user");
+  auto paging = http::paging_params(req);
+  auto type = req.query_param("type").value_or("user");
+  if (type != "user" && type != "author")
+    throw api_error(errc::bad_request, "type must be 'user' or 'author', got '" + type.substr(0, 32) + "'");
+  if (!repo_.find_user(id)) throw api_error(errc::not_found, "no user with id " + std::to_string(id));
+  if (type == "author")
+    return json_ok(200, page_json(repo_.following_authors(id, paging.limit, paging.offset), catalog::author_json,
+                                  paging, req));
+  auto page = repo_.following_users(id, paging.limit, paging.offset);
+  return json_ok(200, page_json(page, [](const auto& u) { return user_json(u, false); }, paging, req));
+}
+
+http::response account_handlers::like_song(const http::request& req, bool like) {
+  auto me = auth_.require(req);
+  auto id = http::path_id(req, "id", "song");
+  if (like) repo_.like_song(me.id, id);
+  else repo_.unlike_song(me.id, id);
+  return no_content();
+}
+
+http::response account_handlers::liked_songs(const http::request& req) {
+  auto me = auth_.require(req);
+  auto paging = http::paging_params(req);
+  auto page = repo_.liked_songs(me.id, paging.limit, paging.offset);
+  std::vector<std::int64_t> ids;
+  for (const auto& [added, id] : page.items) ids.push_back(id);
+  std::map<std::int64_t, nlohmann::json> songs;
+  for (const auto& s : catalog_.songs_by_ids(ids)) songs.emplace(s.id, catalog::song_json(s));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& [added, id] : page.items)
+    if (auto it = songs.find(id); it != songs.end()) items.push_back({{"added_at", added}, {"song", it->second}});
+  return json_ok(200, http::paging_object(std::move(items), page.total, paging.limit, paging.offset, req));
+}
+
+}  // namespace tonearm::accounts

@@ -1,0 +1,171 @@
+// Playlists. Item edits take an optional snapshot_id: a stale one is refused with 409
+// and the current one (never merged), so two devices editing at once cannot silently
+// lose or scramble items; without one the edit applies to the current state.
+#include "playlist_handlers.hpp"
+
+#include <map>
+
+#include "account_json.hpp"
+#include "tonearm/catalog/catalog_json.hpp"
+#include "tonearm/core/error.hpp"
+#include "tonearm/http/params.hpp"
+
+namespace tonearm::accounts {
+
+namespace {
+
+constexpr std::size_t max_ids_per_request = 100;  // as Spotify's API
+
+std::size_t characters(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string checked_name(const std::string& name) {
+  auto first = name.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) throw api_error(errc::bad_request, "name must not be empty");
+  if (characters(name) > 200) throw api_error(errc::bad_request, "name must be at most 200 characters long");
+  return name;
+}
+
+std::string checked_description(const std::string& d) {
+  if (characters(d) > 300) throw api_error(errc::bad_request, "description must be at most 300 characters long");
+  return d;
+}
+
+nlohmann::json snapshot_body(const std::string& snapshot) { return {{"snapshot_id", snapshot}}; }
+
+}  // namespace
+
+accounts::playlist playlist_handlers::visible(const http::request& req, std::int64_t id) const {
+  auto viewer = auth_.current(req);
+  auto p = repo_.find_visible(id, viewer ? std::optional(viewer->id) : std::nullopt);
+  if (!p) throw api_error(errc::not_found, "no playlist with id " + std::to_string(id));
+  return *p;
+}
+
+nlohmann::json playlist_handlers::items_page(const accounts::playlist& p, const http::request& req) const {
+  auto paging = http::paging_params(req, 100, 100);
+  auto rows = repo_.items(p.id, paging.limit, paging.offset);
+  std::vector<std::int64_t> ids;
+  for (const auto& r : rows) ids.push_back(r.song_id);
+  std::map<std::int64_t, nlohmann::json> songs;
+  for (const auto& s : catalog_.songs_by_ids(ids)) songs.emplace(s.id, catalog::song_json(s));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : rows) {
+    auto it = songs.find(r.song_id);
+    items.push_back({{"position", r.position},
+                     {"song", it == songs.end() ? nlohmann::json(nullptr) : it->second},
+                     {"added_at", r.added_at}});
+  }
+  return http::paging_object(std::move(items), p.item_count, paging.limit, paging.offset, req);
+}
+
+http::response playlist_handlers::create(const http::request& req) const {
+  auto me = auth_.require(req);
+  auto body = http::json_body(req);
+  auto name = checked_name(required_string(body, "name"));
+  auto description = checked_description(optional_string(body, "description").value_or(""));
+  auto is_public = optional_bool(body, "public").value_or(true);
+  auto p = repo_.create(me.id, name, description, is_public);
+  auto j = playlist_json(p);
+  j["items"] = items_page(p, req);
+  auto res = json_ok(201, j);
+  res.headers.set("Location", "/v1/playlists/" + std::to_string(p.id));
+  return res;
+}
+
+http::response playlist_handlers::get(const http::request& req) const {
+  auto p = visible(req, http::path_id(req, "id", "playlist"));
+  auto j = playlist_json(p);
+  j["items"] = items_page(p, req);
+  return json_ok(200, j);
+}
+
+http::response playlist_handlers::items(const http::request& req) const {
+  auto p = visible(req, http::path_id(req, "id", "playlist"));
+  return json_ok(200, items_page(p, req));
+}
+
+http::response playlist_handlers::update(const http::request& req) const {
+  auto me = auth_.require(req);
+  auto id = http::path_id(req, "id", "playlist");
+  auto body = http::json_body(req);
+  store::playlist_changes changes;
+  if (auto n = optional_string(body, "name")) changes.name = checked_name(*n);
+  if (auto d = optional_string(body, "description")) changes.description = checked_description(*d);
+  changes.is_public = optional_bool(body, "public");
+  if (!changes.name && !changes.description && !changes.is_public)
+    throw api_error(errc::bad_request, "give at least one of name, description, public");
+  auto p = repo_.update({id, me.id, optional_snapshot(body)}, changes);
+  return json_ok(200, playlist_json(p));
+}
+
+http::response playlist_handlers::remove(const http::request& req) const {
+  auto me = auth_.require(req);
+  repo_.remove(http::path_id(req, "id", "playlist"), me.id);
+  return no_content();
+}
+
+http::response playlist_handlers::add_items(const http::request& req) const {
+  auto me = auth_.require(req);
+  auto id = http::path_id(req, "id", "playlist");
+  auto body = http::json_body(req);
+  auto song_ids = required_int_array(body, "song_ids", max_ids_per_request);
+  auto position = optional_int(body, "position");
+  return json_ok(200, snapshot_body(repo_.add_items({id, me.id, optional_snapshot(body)}, song_ids, position)));
+}
+
+http::response playlist_handlers::remove_items(const http::request& req) const {
+  auto me = auth_.require(req);
+  auto id = http::path_id(req, "id", "playlist");
+  auto body = http::json_body(req);
+  auto positions = required_int_array(body, "positions", max_ids_per_request);
+  return json_ok(200, snapshot_body(repo_.remove_items({id, me.id, optional_snapshot(body)}, positions)));
+}
+
+http::response playlist_handlers::reorder_items(const http::request& req) const {
+  auto me = auth_.require(req);
+  auto id = http::path_id(req, "id", "playlist");
+  auto body = http::json_body(req);
+  auto start = required_int(body, "range_start");
+  auto length = optional_int(body, "range_length").value_or(1);
+  auto before = required_int(body, "insert_before");
+  return json_ok(200, snapshot_body(repo_.reorder({id, me.id, optional_snapshot(body)}, start, length, before)));
+}
+
+namespace {
+http::response playlist_list(const store::page<accounts::playlist>& page, const http::paging& paging,
+                             const http::request& req) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& p : page.items) items.push_back(playlist_json(p));
+  return json_ok(200, http::paging_object(std::move(items), page.total, paging.limit, paging.offset, req));
+}
+}  // namespace
+
+http::response playlist_handlers::mine(const http::request& req) const {
+  auto me = auth_.require(req);
+  auto paging = http::paging_params(req);
+  return playlist_list(repo_.library(me.id, paging.limit, paging.offset), paging, req);
+}
+
+http::response playlist_handlers::of_user(const http::request& req) const {
+  auto id = http::path_id(req, "id", "user");
+  auto paging = http::paging_params(req);
+  if (!users_.find_user(id)) throw api_error(errc::not_found, "no user with id " + std::to_string(id));
+  auto viewer = auth_.current(req);
+  auto page = repo_.owned_by(id, viewer && viewer->id == id, paging.limit, paging.offset);
+  return playlist_list(page, paging, req);
+}
+
+http::response playlist_handlers::follow(const http::request& req, bool follow) const {
+  auto me = auth_.require(req);
+  auto id = http::path_id(req, "id", "playlist");
+  if (follow) repo_.follow(me.id, id);
+  else repo_.unfollow(me.id, id);
+  return no_content();
+}
+
+}  // namespace tonearm::accounts

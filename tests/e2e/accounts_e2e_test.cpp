@@ -1,0 +1,312 @@
+// Accounts over HTTP: registration, sessions, rate limits, following, liked songs.
+#include <thread>
+
+#include "account_fixture.hpp"
+
+namespace tonearm::testing {
+namespace {
+
+using json = nlohmann::json;
+
+class AccountsTest : public AccountFixture {};
+
+TEST_F(AccountsTest, RegisterReturnsTheUserWithoutThePassword) {
+  auto r = call("POST", "/v1/users", {}, {{"username", "Ada.L"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(r.status, 201) << r.raw.body;
+  EXPECT_GT(r.body["id"].get<std::int64_t>(), 0);
+  EXPECT_EQ(r.body["username"], "Ada.L");
+  EXPECT_EQ(r.body["followers"]["total"], 0);
+  EXPECT_EQ(r.body["following"]["total"], 0);
+  EXPECT_TRUE(r.body.contains("billing_id"));
+  EXPECT_TRUE(r.body["billing_id"].is_null());
+  EXPECT_EQ(r.raw.header("Location"), "/v1/users/" + std::to_string(r.body["id"].get<std::int64_t>()));
+  EXPECT_EQ(r.raw.body.find("horse"), std::string::npos);
+  EXPECT_EQ(r.raw.body.find("argon2"), std::string::npos);
+  // Stored as an argon2id hash, never as the password.
+  auto stored = db.query("SELECT password_hash FROM users WHERE username = 'Ada.L'");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].rfind("$argon2id$", 0), 0u) << stored[0];
+}
+
+TEST_F(AccountsTest, UsernamesAreUniqueIgnoringCase) {
+  register_user("grace");
+  auto r = call("POST", "/v1/users", {}, {{"username", "GRACE"}, {"password", "another password"}});
+  EXPECT_EQ(r.status, 409) << r.raw.body;
+  EXPECT_EQ(r.body["error"]["code"], "conflict");
+  EXPECT_EQ(db.query("SELECT count(*) FROM users")[0], "1");
+}
+
+TEST_F(AccountsTest, RegistrationRulesAreExplained) {
+  struct bad_case {
+    json body;
+    std::string message_part;
+  };
+  std::vector<bad_case> cases = {
+      {{{"username", "ab"}, {"password", "long enough password"}}, "3 to 32"},
+      {{{"username", std::string(33, 'a')}, {"password", "long enough password"}}, "3 to 32"},
+      {{{"username", "bad name"}, {"password", "long enough password"}}, "may only contain"},
+      {{{"username", "ünïcode"}, {"password", "long enough password"}}, "may only contain"},
+      {{{"username", "okname"}, {"password", "short"}}, "at least 10"},
+      {{{"username", "okname"}, {"password", "ééééééééé"}}, "at least 10"},  // 9 characters, 18 bytes
+      {{{"username", "okname"}}, "password is required"},
+      {{{"username", 42}, {"password", "long enough password"}}, "username must be a string"},
+  };
+  for (const auto& c : cases) {
+    auto r = call("POST", "/v1/users", {}, c.body);
+    EXPECT_EQ(r.status, 400) << c.body.dump() << " -> " << r.raw.body;
+    EXPECT_EQ(r.body["error"]["code"], "bad_request");
+    EXPECT_NE(r.body["error"]["message"].get<std::string>().find(c.message_part), std::string::npos) << r.raw.body;
+  }
+  EXPECT_EQ(db.query("SELECT count(*) FROM users")[0], "0");
+  // Not JSON, not an object, not application/json.
+  auto raw = http_request(server->port(), "POST", "/v1/users", {{"Content-Type", "application/json"}}, "{nope");
+  EXPECT_EQ(raw.status, 400);
+  raw = http_request(server->port(), "POST", "/v1/users", {{"Content-Type", "application/json"}}, "[1]");
+  EXPECT_EQ(raw.status, 400);
+  raw = http_request(server->port(), "POST", "/v1/users", {{"Content-Type", "text/plain"}},
+                     R"({"username":"okname","password":"long enough password"})");
+  EXPECT_EQ(raw.status, 415) << raw.body;
+  // A 10-character password with multi-byte characters is fine.
+  EXPECT_EQ(call("POST", "/v1/users", {}, {{"username", "okname"}, {"password", "éééééééééé"}}).status, 201);
+}
+
+TEST_F(AccountsTest, LoginGivesABearerTokenForMe) {
+  auto id = register_user("linus");
+  auto r = call("POST", "/v1/sessions", {}, {{"username", "LINUS"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(r.status, 201) << r.raw.body;
+  auto token = r.body["token"].get<std::string>();
+  EXPECT_EQ(token.size(), 43u);  // 256 random bits, URL-safe base64
+  EXPECT_EQ(r.body["token_type"], "Bearer");
+  EXPECT_EQ(r.body["user"]["id"], id);
+  EXPECT_FALSE(r.body["expires_at"].get<std::string>().empty());
+  // Only a hash of the token is stored.
+  EXPECT_EQ(db.query("SELECT count(*) FROM tokens WHERE token_hash = sha256(convert_to('" + token + "', 'UTF8'))")[0], "1");
+  auto me = call("GET", "/v1/me", token);
+  ASSERT_EQ(me.status, 200) << me.raw.body;
+  EXPECT_EQ(me.body["id"], id);
+  EXPECT_EQ(me.body["username"], "linus");
+  EXPECT_EQ(me.raw.header("Cache-Control"), "no-store");
+}
+
+TEST_F(AccountsTest, WrongUsernameAndWrongPasswordLookTheSame) {
+  register_user("margaret");
+  auto wrong_password = call("POST", "/v1/sessions", {}, {{"username", "margaret"}, {"password", "not the password"}});
+  auto wrong_name = call("POST", "/v1/sessions", {}, {{"username", "nobody-here"}, {"password", "not the password"}});
+  EXPECT_EQ(wrong_password.status, 401);
+  EXPECT_EQ(wrong_name.status, 401);
+  EXPECT_EQ(wrong_password.body, wrong_name.body);
+  EXPECT_EQ(wrong_password.raw.header("WWW-Authenticate"), wrong_name.raw.header("WWW-Authenticate"));
+}
+
+TEST_F(AccountsTest, MissingBadAndLoggedOutTokensAre401WithWwwAuthenticate) {
+  auto [id, token] = user("ken");
+  auto none = call("GET", "/v1/me");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.body["error"]["code"], "unauthorized");
+  EXPECT_EQ(none.raw.header("WWW-Authenticate").rfind("Bearer", 0), 0u) << none.raw.header("WWW-Authenticate");
+  EXPECT_EQ(call("GET", "/v1/me", "not-a-real-token").status, 401);
+  auto basic = http_request(server->port(), "GET", "/v1/me", {{"Authorization", "Basic a2VuOnB3"}});
+  EXPECT_EQ(basic.status, 401);
+  EXPECT_EQ(call("DELETE", "/v1/sessions/current", token).status, 204);
+  EXPECT_EQ(call("GET", "/v1/me", token).status, 401);
+  EXPECT_EQ(call("DELETE", "/v1/sessions/current", token).status, 401);
+}
+
+TEST_F(AccountsTest, ExpiredTokensAreRefused) {
+  auto [id, token] = user("dennis");
+  ASSERT_EQ(call("GET", "/v1/me", token).status, 200);
+  db.query("UPDATE tokens SET expires_at = now() - interval '1 second'");
+  auto r = call("GET", "/v1/me", token);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body["error"]["message"].get<std::string>().find("expired"), std::string::npos);
+  // The next login clears the user's expired sessions.
+  login("dennis");
+  EXPECT_EQ(db.query("SELECT count(*) FROM tokens WHERE expires_at <= now()")[0], "0");
+}
+
+TEST_F(AccountsTest, PasswordsNeverReachTheLog) {
+  const std::string password = "Zebra-Quartz-Melody-77";
+  register_user("barbara", password);
+  login("barbara", password);
+  call("POST", "/v1/sessions", {}, {{"username", "barbara"}, {"password", password + "x"}});
+  call("POST", "/v1/users", {}, {{"username", "b"}, {"password", password}});
+  auto log = server->process().output();
+  EXPECT_NE(log.find("/v1/sessions"), std::string::npos);  // the log is there
+  EXPECT_EQ(log.find("Zebra-Quartz"), std::string::npos) << log;
+}
+
+TEST_F(AccountsTest, PublicProfilesHideTheBillingId) {
+  auto [id, token] = user("alan");
+  auto other = call("GET", "/v1/users/" + std::to_string(id));
+  ASSERT_EQ(other.status, 200);
+  EXPECT_FALSE(other.body.contains("billing_id"));
+  auto self = call("GET", "/v1/users/" + std::to_string(id), token);
+  EXPECT_TRUE(self.body.contains("billing_id"));
+  EXPECT_EQ(call("GET", "/v1/users/999999").status, 404);
+  EXPECT_EQ(call("GET", "/v1/users/abc").status, 400);
+}
+
+TEST_F(AccountsTest, FollowingUsersIsIdempotentAndCounted) {
+  auto [a, ta] = user("alice");
+  auto [b, tb] = user("bob");
+  auto [c, tc] = user("carol");
+  auto follow = [&](const std::string& token, std::int64_t who) {
+    return call("PUT", "/v1/me/following/users/" + std::to_string(who), token).status;
+  };
+  EXPECT_EQ(follow(ta, b), 204);
+  EXPECT_EQ(follow(ta, b), 204);  // again: no change
+  EXPECT_EQ(follow(tc, b), 204);
+  EXPECT_EQ(follow(tb, a), 204);
+  EXPECT_EQ(follow(ta, a), 400);          // yourself
+  EXPECT_EQ(follow(ta, 999999), 404);     // nobody
+  EXPECT_EQ(follow({}, b), 401);          // anonymous
+  auto bob = call("GET", "/v1/users/" + std::to_string(b));
+  EXPECT_EQ(bob.body["followers"]["total"], 2);
+  EXPECT_EQ(bob.body["following"]["total"], 1);
+  auto followers = call("GET", "/v1/users/" + std::to_string(b) + "/followers?limit=1");
+  ASSERT_EQ(followers.status, 200);
+  EXPECT_EQ(followers.body["total"], 2);
+  ASSERT_EQ(followers.body["items"].size(), 1u);
+  EXPECT_EQ(followers.body["items"][0]["username"], "carol");  // newest first
+  EXPECT_FALSE(followers.body["next"].is_null());
+  auto following = call("GET", "/v1/users/" + std::to_string(a) + "/following");
+  ASSERT_EQ(following.body["items"].size(), 1u);
+  EXPECT_EQ(following.body["items"][0]["id"], b);
+
+  EXPECT_EQ(call("DELETE", "/v1/me/following/users/" + std::to_string(b), ta).status, 204);
+  EXPECT_EQ(call("DELETE", "/v1/me/following/users/" + std::to_string(b), ta).status, 204);
+  bob = call("GET", "/v1/users/" + std::to_string(b));
+  EXPECT_EQ(bob.body["followers"]["total"], 1);
+  EXPECT_EQ(call("GET", "/v1/users/" + std::to_string(a)).body["following"]["total"], 0);
+  EXPECT_EQ(call("GET", "/v1/users/999999/followers").status, 404);
+}
+
+TEST_F(AccountsTest, MutualFollowsAtOnceDoNotDeadlock) {
+  auto [a, ta] = user("left");
+  auto [b, tb] = user("right");
+  for (int round = 0; round < 20; ++round) {
+    int sa = 0, sb = 0;
+    const char* method = round % 2 ? "DELETE" : "PUT";
+    std::thread t1([&] { sa = call(method, "/v1/me/following/users/" + std::to_string(b), ta).status; });
+    std::thread t2([&] { sb = call(method, "/v1/me/following/users/" + std::to_string(a), tb).status; });
+    t1.join();
+    t2.join();
+    ASSERT_EQ(sa, 204);
+    ASSERT_EQ(sb, 204);
+  }
+  EXPECT_EQ(db.query("SELECT sum(followers_count) + sum(following_count) FROM users")[0], "0");
+}
+
+TEST_F(AccountsTest, FollowingAuthorsShowsOnTheAuthor) {
+  auto [a, ta] = user("fan");
+  auto author = db.query("SELECT id FROM authors ORDER BY id LIMIT 1")[0];
+  EXPECT_EQ(call("PUT", "/v1/me/following/authors/" + author, ta).status, 204);
+  EXPECT_EQ(call("PUT", "/v1/me/following/authors/" + author, ta).status, 204);
+  EXPECT_EQ(call("GET", "/v1/authors/" + author).body["followers"]["total"], 1);
+  EXPECT_EQ(call("GET", "/v1/me", ta).body["following"]["total"], 1);
+  auto list = call("GET", "/v1/users/" + std::to_string(a) + "/following?type=author");
+  ASSERT_EQ(list.body["items"].size(), 1u);
+  EXPECT_EQ(std::to_string(list.body["items"][0]["id"].get<std::int64_t>()), author);
+  EXPECT_EQ(call("GET", "/v1/users/" + std::to_string(a) + "/following?type=album").status, 400);
+  EXPECT_EQ(call("PUT", "/v1/me/following/authors/999999", ta).status, 404);
+  EXPECT_EQ(call("DELETE", "/v1/me/following/authors/" + author, ta).status, 204);
+  EXPECT_EQ(call("GET", "/v1/authors/" + author).body["followers"]["total"], 0);
+}
+
+TEST_F(AccountsTest, LikedSongsNewestFirst) {
+  auto [a, ta] = user("listener");
+  auto like = [&](std::int64_t song) { return call("PUT", "/v1/me/library/songs/" + std::to_string(song), ta).status; };
+  EXPECT_EQ(like(songs[0]), 204);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(like(songs[2]), 204);
+  EXPECT_EQ(like(songs[0]), 204);  // again: stays where it was
+  EXPECT_EQ(like(999999), 404);
+  auto list = call("GET", "/v1/me/library/songs", ta);
+  ASSERT_EQ(list.status, 200) << list.raw.body;
+  EXPECT_EQ(list.body["total"], 2);
+  ASSERT_EQ(list.body["items"].size(), 2u);
+  EXPECT_EQ(list.body["items"][0]["song"]["id"], songs[2]);
+  EXPECT_EQ(list.body["items"][1]["song"]["id"], songs[0]);
+  EXPECT_FALSE(list.body["items"][0]["song"]["title"].get<std::string>().empty());
+  EXPECT_FALSE(list.body["items"][0]["added_at"].get<std::string>().empty());
+  EXPECT_EQ(call("DELETE", "/v1/me/library/songs/" + std::to_string(songs[2]), ta).status, 204);
+  EXPECT_EQ(call("GET", "/v1/me/library/songs", ta).body["total"], 1);
+  EXPECT_EQ(call("GET", "/v1/me/library/songs").status, 401);
+  EXPECT_EQ(call("GET", "/v1/me/library/songs?limit=0", ta).status, 400);
+}
+
+// Login attempts are limited per username and per address, in Redis.
+class LoginLimitTest : public AccountFixture {
+ protected:
+  std::map<std::string, std::string> settings() override {
+    return {{"TONEARM_LOGIN_ATTEMPTS_PER_USER", "3"}, {"TONEARM_LOGIN_ATTEMPTS_PER_ADDRESS", "8"},
+            {"TONEARM_LOGIN_WINDOW_SECONDS", "60"}};
+  }
+  std::string redis_url() override { return redis.url(); }
+  redis_server redis;
+};
+
+TEST_F(LoginLimitTest, FailedLoginsPerUsernameGet429WithRetryAfter) {
+  register_user("target");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(call("POST", "/v1/sessions", {}, {{"username", "target"}, {"password", "wrong password " + std::to_string(i)}}).status,
+              401);
+  auto r = call("POST", "/v1/sessions", {}, {{"username", "Target"}, {"password", "correct horse battery"}});
+  EXPECT_EQ(r.status, 429) << r.raw.body;
+  EXPECT_EQ(r.body["error"]["code"], "too_many_requests");
+  auto retry = std::stoi(r.raw.header("Retry-After"));
+  EXPECT_GE(retry, 1);
+  EXPECT_LE(retry, 60);
+}
+
+TEST_F(LoginLimitTest, AttemptsPerAddressAreLimitedAcrossUsernames) {
+  int limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto r = call("POST", "/v1/sessions", {}, {{"username", "guess" + std::to_string(i)}, {"password", "whatever it is"}});
+    if (r.status == 429) ++limited;
+    else EXPECT_EQ(r.status, 401);
+  }
+  EXPECT_EQ(limited, 2);  // attempts 9 and 10
+}
+
+TEST_F(LoginLimitTest, LimitsHoldWithRedisDown) {
+  register_user("victim");
+  redis.stop();
+  int statuses[5];
+  for (int& s : statuses)
+    s = call("POST", "/v1/sessions", {}, {{"username", "victim"}, {"password", "wrong password!"}}).status;
+  EXPECT_EQ(statuses[0], 401);
+  EXPECT_EQ(statuses[2], 401);
+  EXPECT_EQ(statuses[3], 429);
+  EXPECT_EQ(statuses[4], 429);
+  // Other users still log in.
+  register_user("bystander");
+  EXPECT_FALSE(login("bystander").empty());
+}
+
+// With anonymous access off, search and streaming need a token.
+class ClosedCatalogTest : public AccountFixture {
+ protected:
+  std::map<std::string, std::string> settings() override { return {{"TONEARM_ANONYMOUS_ACCESS", "false"}}; }
+};
+
+TEST_F(ClosedCatalogTest, SearchAndStreamNeedAToken) {
+  auto [id, token] = user("member");
+  EXPECT_EQ(call("GET", "/v1/search?q=karma").status, 401);
+  EXPECT_EQ(call("GET", "/v1/search?q=karma", token).status, 200);
+  auto stream = "/v1/songs/" + std::to_string(songs[0]) + "/stream";
+  EXPECT_EQ(http_request(server->port(), "GET", stream, {{"Range", "bytes=0-9"}}).status, 401);
+  auto with_header = http_request(server->port(), "GET", stream, {{"Range", "bytes=0-9"}, {"Authorization", "Bearer " + token}});
+  EXPECT_EQ(with_header.status, 206);
+  // An <audio> element cannot send headers: the token may come in the query, and the
+  // access log shows it redacted.
+  auto with_query = http_request(server->port(), "GET", stream + "?access_token=" + token, {{"Range", "bytes=0-9"}});
+  EXPECT_EQ(with_query.status, 206);
+  EXPECT_EQ(with_query.body.size(), 10u);
+  auto log = server->process().output();
+  EXPECT_EQ(log.find(token), std::string::npos);
+  EXPECT_NE(log.find("access_token=REDACTED"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tonearm::testing
