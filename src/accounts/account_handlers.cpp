@@ -35,10 +35,7 @@ template <class F>
 auto account_handlers::hashing(F&& fn) {
   if (!hash_slots_.try_acquire_for(std::chrono::seconds(10)))
     throw api_error(errc::overloaded, "too many logins at once; retry shortly");
-  struct release {
-    std::counting_semaphore<256>& s;
-    ~release() { s.release(); }
-  } guard{hash_slots_};
+  core::fair_slots::hold guard(hash_slots_);
   return fn();
 }
 

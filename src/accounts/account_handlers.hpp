@@ -2,9 +2,9 @@
 #pragma once
 
 #include <chrono>
-#include <semaphore>
 
 #include "auth.hpp"
+#include "tonearm/core/fair_slots.hpp"
 #include "tonearm/accounts/credentials.hpp"
 #include "tonearm/accounts/rate_limiter.hpp"
 #include "tonearm/http/request.hpp"
@@ -59,7 +59,7 @@ class account_handlers final {
   const password_hasher& hasher_;
   account_settings settings_;
   authenticator auth_;
-  std::counting_semaphore<256> hash_slots_;
+  core::fair_slots hash_slots_;  // FIFO: no login waits out its timeout behind later ones
 };
 
 }  // namespace tonearm::accounts
