@@ -2,7 +2,7 @@
 FROM debian:12 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config libboost-dev libpqxx-dev libhiredis-dev \
-      nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libsodium-dev libtag1-dev \
+      nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libsodium-dev libtag1-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./

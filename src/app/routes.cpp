@@ -8,6 +8,7 @@
 #include "catalog/catalog_handlers.hpp"
 #include "health_handlers.hpp"
 #include "stream/stream_handler.hpp"
+#include "tonearm/web/static_files.hpp"
 
 namespace tonearm::app {
 
@@ -82,6 +83,12 @@ http::router build_routes(services& s) {
   r.add("DELETE", "/v1/playlists/{id}/followers", p([](auto& h, request& q) { return h.follow(q, false); }));
   r.add("GET", "/v1/me/playlists", p([](auto& h, request& q) { return h.mine(q); }));
   r.add("GET", "/v1/users/{id}/playlists", p([](auto& h, request& q) { return h.of_user(q); }));
+
+  // The web player: flat files of web_dir at "/" ("/healthz" and "/v1/..." win by
+  // specificity and length). In memory, so it answers on the I/O thread.
+  auto site = std::make_shared<web::static_files>(s.cfg.web_dir);
+  r.add("GET", "/", [site](request& q) { return site->serve(q, ""); }, execution::inline_io);
+  r.add("GET", "/{file}", [site](request& q) { return site->serve(q, q.param("file")); }, execution::inline_io);
   return r;
 }
 

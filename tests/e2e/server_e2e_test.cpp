@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
+#include <fstream>
 #include <thread>
 
 #include "test_support.hpp"
@@ -315,6 +316,45 @@ TEST(Migrate, UnreachableDatabaseFails) {
                        {{"TONEARM_CONFIG", "/dev/null"},
                         {"TONEARM_DATABASE_URL", "postgresql://postgres@127.0.0.1:" + std::to_string(free_port()) + "/x"}});
   EXPECT_EQ(r.status, 1);
+}
+
+TEST_F(ServerTest, ServesTheWebPlayerFilesWithGzipAndEtags) {
+  temp_dir web;
+  const std::string page = "<!doctype html><title>Tonearm</title><script type=module src=app.js></script>" +
+                           std::string(3000, ' ');
+  std::ofstream(web.path() + "/index.html") << page;
+  std::ofstream(web.path() + "/app.js") << "export {};";
+  server_process srv(db.url(), shared_redis_url(), {{"TONEARM_WEB_DIR", web.path()}});
+
+  auto root = srv.get("/");
+  EXPECT_EQ(root.status, 200);
+  EXPECT_EQ(root.body, page);
+  EXPECT_EQ(root.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(root.header("Content-Security-Policy"), "");
+  auto etag = root.header("ETag");
+  ASSERT_FALSE(etag.empty());
+
+  auto gz = http_request(srv.port(), "GET", "/index.html", {{"Accept-Encoding", "gzip, deflate"}});
+  EXPECT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz.header("Vary"), "Accept-Encoding");
+  EXPECT_LT(gz.body.size(), page.size() / 4);
+  EXPECT_EQ(gz.header("Content-Length"), std::to_string(gz.body.size()));
+
+  auto again = http_request(srv.port(), "GET", "/", {{"If-None-Match", etag}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_EQ(again.body, "");
+
+  auto head = http_request(srv.port(), "HEAD", "/app.js");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("Content-Type"), "application/javascript; charset=utf-8");
+  EXPECT_EQ(head.header("Content-Length"), "10");
+
+  auto missing = srv.get("/nope.js");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body)["error"]["code"], "not_found");
+  EXPECT_EQ(srv.get("/..%2Fetc%2Fpasswd").status, 404);
+  EXPECT_EQ(srv.get("/healthz").status, 200);  // API routes still win
 }
 
 }  // namespace
