@@ -129,6 +129,7 @@ int cmd_serve(const config& c) {
   o.header_timeout = c.header_timeout;
   o.idle_timeout = c.idle_timeout;
   o.write_timeout = c.write_timeout;
+  o.sendfile = c.sendfile;
   o.shutdown_grace = c.shutdown_grace;
   o.worker_threads = c.worker_threads;
   o.worker_queue = c.worker_queue;

@@ -63,10 +63,12 @@ void set_log_level(config& c, const std::string& v) {
   throw std::invalid_argument("expected one of trace, debug, info, warn, error, critical, off");
 }
 
-void set_anonymous_access(config& c, const std::string& v) {
-  if (v == "true") c.anonymous_access = true;
-  else if (v == "false") c.anonymous_access = false;
-  else throw std::invalid_argument("expected true or false");
+key_spec bool_key(std::string key, bool config::*field) {
+  return {std::move(key), [=](config& c, const std::string& v) {
+            if (v == "true") c.*field = true;
+            else if (v == "false") c.*field = false;
+            else throw std::invalid_argument("expected true or false");
+          }};
 }
 
 const std::vector<key_spec>& keys() {
@@ -98,7 +100,8 @@ const std::vector<key_spec>& keys() {
       int_key("hot_window_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_window = std::chrono::seconds(n); }),
       int_key("hot_max_bytes", 0, 1LL << 40, [](config& c, long long n) { c.hot_max_bytes = static_cast<std::uint64_t>(n); }),
       int_key("hot_ttl_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_ttl = std::chrono::seconds(n); }),
-      {"anonymous_access", set_anonymous_access},
+      bool_key("anonymous_access", &config::anonymous_access),
+      bool_key("sendfile", &config::sendfile),
       int_key("session_ttl_seconds", 60, 86400 * 366, [](config& c, long long n) { c.session_ttl = std::chrono::seconds(n); }),
       int_key("login_attempts_per_user", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_user = static_cast<int>(n); }),
       int_key("login_attempts_per_address", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_address = static_cast<int>(n); }),

@@ -45,13 +45,13 @@ http::router build_routes(services& s) {
   r.add("GET", "/v1/songs/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.song(q); })));
   r.add("GET", "/v1/authors/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.author(q); })));
   r.add("GET", "/v1/albums/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.album(q); })));
-  auto streamer = std::make_shared<stream::stream_handler>(s.catalog, s.blobs, s.plays, s.hot);
+  auto streamer = std::make_shared<stream::stream_handler>(s.catalog, s.blobs, s.recorder, s.hot);
   auto stream = gate([streamer](request& q) { return (*streamer)(q); });
   if (s.cfg.anonymous_access)
     r.add("GET", "/v1/songs/{id}/stream", [streamer](request& q) { return streamer->fast(q); }, stream);
   else
     r.add("GET", "/v1/songs/{id}/stream", stream);  // the token check needs the database
-  r.add("GET", "/v1/charts/top", gate(stream::charts_handler(s.catalog, s.plays)));
+  r.add("GET", "/v1/charts/top", gate(stream::charts_handler(s.catalog, s.plays, s.recorder)));
 
   auto a = [&](auto fn) { return bind(acct, fn); };
   r.add("POST", "/v1/users", a([](auto& h, request& q) { return h.register_user(q); }));

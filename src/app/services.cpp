@@ -23,6 +23,7 @@ services::services(const config& c)
       search(catalog, c.search_refresh, c.search_popularity_refresh),
       plays(redis, c.play_dedup),
       hot(redis, blobs, stream::hot_cache_options{c.hot_threshold, c.hot_window, c.hot_max_bytes, c.hot_ttl}),
+      recorder(plays, hot),
       users(db),
       playlists(db, c.playlist_max_items),
       hasher(accounts::password_cost{c.password_hash_ops, c.password_hash_memory_kib}),
@@ -56,6 +57,7 @@ void services::stop_play_flusher() {
     flush_wake_.notify_all();
     flusher_.join();
   }
+  recorder.stop();  // queued plays reach Redis first
   flush_once(*this);
 }
 

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <list>
+#include <mutex>
+#include <unordered_map>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -37,26 +40,61 @@ class fd_handle {
   int fd_;
 };
 
+struct open_blob {
+  open_blob(int fd, std::uint64_t size, std::int64_t modified) : fd(fd), size(size), modified(modified) {}
+  fd_handle fd;
+  std::uint64_t size;
+  std::int64_t modified;
+};
+
 class local_blob_reader final : public blob_reader {
  public:
-  local_blob_reader(int fd, std::uint64_t size, std::int64_t modified) : fd_(fd), size_(size), modified_(modified) {}
-  std::uint64_t size() const override { return size_; }
-  std::int64_t modified() const override { return modified_; }
+  explicit local_blob_reader(std::shared_ptr<const open_blob> f) : f_(std::move(f)) {}
+  std::uint64_t size() const override { return f_->size; }
+  int native_handle() const override { return f_->fd.get(); }
+  std::int64_t modified() const override { return f_->modified; }
   std::size_t read(std::uint64_t offset, char* out, std::size_t n) override {
     for (;;) {
-      ssize_t r = ::pread(fd_.get(), out, n, static_cast<off_t>(offset));
+      ssize_t r = ::pread(f_->fd.get(), out, n, static_cast<off_t>(offset));
       if (r >= 0) return static_cast<std::size_t>(r);
       if (errno != EINTR) throw std::runtime_error(std::string("blob read failed: ") + std::strerror(errno));
     }
   }
 
  private:
-  fd_handle fd_;
-  std::uint64_t size_;
-  std::int64_t modified_;
+  std::shared_ptr<const open_blob> f_;
 };
 
 }  // namespace
+
+// Recently opened blobs, least recently used last.
+struct local_blob_store::open_files {
+  std::size_t max_open;
+  std::mutex mutex;
+  std::list<std::pair<std::string, std::shared_ptr<const open_blob>>> lru;
+  std::unordered_map<std::string_view, decltype(lru)::iterator> by_key;  // views into lru's keys
+
+  std::shared_ptr<const open_blob> find(std::string_view key) {
+    std::lock_guard lock(mutex);
+    auto it = by_key.find(key);
+    if (it == by_key.end()) return nullptr;
+    lru.splice(lru.begin(), lru, it->second);
+    return it->second->second;
+  }
+
+  std::shared_ptr<const open_blob> add(std::string_view key, std::shared_ptr<const open_blob> f) {
+    if (max_open == 0) return f;
+    std::lock_guard lock(mutex);
+    if (auto it = by_key.find(key); it != by_key.end()) return it->second->second;  // opened twice at once
+    lru.emplace_front(std::string(key), std::move(f));
+    by_key.emplace(lru.front().first, lru.begin());
+    while (lru.size() > max_open) {
+      by_key.erase(lru.back().first);
+      lru.pop_back();  // closes when its last reader is done
+    }
+    return lru.front().second;
+  }
+};
 
 bool valid_blob_key(std::string_view key) noexcept {
   if (key.size() != 64) return false;
@@ -65,7 +103,12 @@ bool valid_blob_key(std::string_view key) noexcept {
   return true;
 }
 
-local_blob_store::local_blob_store(std::filesystem::path root) : root_(std::move(root)) {}
+local_blob_store::local_blob_store(std::filesystem::path root, std::size_t max_open)
+    : root_(std::move(root)), open_(std::make_unique<open_files>()) {
+  open_->max_open = max_open;
+}
+
+local_blob_store::~local_blob_store() = default;
 
 std::filesystem::path local_blob_store::path_for(std::string_view key) const {
   if (!valid_blob_key(key)) throw std::invalid_argument("invalid blob key");
@@ -78,6 +121,8 @@ bool local_blob_store::exists(std::string_view key) const {
 }
 
 std::unique_ptr<blob_reader> local_blob_store::open(std::string_view key) const {
+  if (!valid_blob_key(key)) throw std::invalid_argument("invalid blob key");
+  if (auto f = open_->find(key)) return std::make_unique<local_blob_reader>(std::move(f));
   auto path = path_for(key);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -87,8 +132,9 @@ std::unique_ptr<blob_reader> local_blob_store::open(std::string_view key) const 
   fd_handle owned(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw io_error("cannot stat blob", path);
-  return std::make_unique<local_blob_reader>(owned.release(), static_cast<std::uint64_t>(st.st_size),
+  auto f = std::make_shared<const open_blob>(owned.release(), static_cast<std::uint64_t>(st.st_size),
                                              static_cast<std::int64_t>(st.st_mtime));
+  return std::make_unique<local_blob_reader>(open_->add(key, std::move(f)));
 }
 
 bool local_blob_store::put_file(std::string_view key, const std::filesystem::path& source) {

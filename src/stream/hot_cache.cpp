@@ -80,15 +80,24 @@ hot_cache::~hot_cache() {
   wake_.notify_all();
 }
 
-void hot_cache::played(const std::string& blob_key) {
-  auto n = redis_.command({"EVAL", count_script, "1", "tonearm:hot:count:" + blob_key,
-                           std::to_string(options_.window.count())});
-  if (!n || n->is_error() || n->integer != options_.threshold) return;  // crossing only once per window
-  {
+void hot_cache::played(const std::string& blob_key) { played_many({blob_key}); }
+
+void hot_cache::played_many(const std::vector<std::string>& blob_keys) {
+  if (blob_keys.empty()) return;
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& key : blob_keys)
+    commands.push_back({"EVAL", count_script, "1", "tonearm:hot:count:" + key, std::to_string(options_.window.count())});
+  auto replies = redis_.pipeline(commands);
+  if (!replies) return;
+  bool queued = false;
+  for (std::size_t i = 0; i < blob_keys.size() && i < replies->size(); ++i) {
+    const auto& n = (*replies)[i];
+    if (n.is_error() || n.integer != options_.threshold) continue;  // crossing only once per window
     std::lock_guard lock(mutex_);
-    queue_.push_back(blob_key);
+    queue_.push_back(blob_keys[i]);
+    queued = true;
   }
-  wake_.notify_one();
+  if (queued) wake_.notify_one();
 }
 
 std::optional<bool> hot_cache::known_hot(const std::string& blob_key) const {

@@ -45,11 +45,26 @@ bool is_play_start(std::string_view method, std::string_view range) {
 
 bool play_counter::record(std::int64_t song, std::string_view client,
                           std::chrono::system_clock::time_point now) const {
-  auto id = std::to_string(song);
-  auto reply = redis_.command({"EVAL", record_script, "3", "tonearm:play:seen:" + id + ":" + std::string(client),
-                               "tonearm:plays:h:" + std::to_string(hour_of(now)), "tonearm:plays:pending", id,
-                               std::to_string(bucket_ttl_seconds), std::to_string(dedup_.count())});
-  return reply && !reply->is_error() && reply->integer == 1;
+  return record_many({play{song, std::string(client)}}, now).front();
+}
+
+std::vector<bool> play_counter::record_many(const std::vector<play>& plays,
+                                            std::chrono::system_clock::time_point now) const {
+  std::vector<bool> counted(plays.size(), false);
+  if (plays.empty()) return counted;
+  auto bucket = "tonearm:plays:h:" + std::to_string(hour_of(now));
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(plays.size());
+  for (const auto& p : plays) {
+    auto id = std::to_string(p.song);
+    commands.push_back({"EVAL", record_script, "3", "tonearm:play:seen:" + id + ":" + p.client, bucket,
+                        "tonearm:plays:pending", id, std::to_string(bucket_ttl_seconds), std::to_string(dedup_.count())});
+  }
+  auto replies = redis_.pipeline(commands);
+  if (!replies) return counted;
+  for (std::size_t i = 0; i < plays.size() && i < replies->size(); ++i)
+    counted[i] = !(*replies)[i].is_error() && (*replies)[i].integer == 1;
+  return counted;
 }
 
 std::optional<std::size_t> play_counter::flush(const store::catalog_repository& catalog) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <variant>
 #include <vector>
@@ -49,6 +50,11 @@ class segmented_body : public http::body_source {
   }
 
  protected:
+  // The range when the body is exactly one range of the audio (no multipart parts).
+  std::optional<byte_range> single_range() const {
+    if (segments_.size() != 1 || !std::holds_alternative<byte_range>(segments_[0])) return std::nullopt;
+    return std::get<byte_range>(segments_[0]);
+  }
   // Reads up to `want` (> 0) bytes of the audio at `pos`; returns how many (0: error).
   virtual std::size_t read(std::uint64_t pos, char* out, std::size_t want) = 0;
 

@@ -35,6 +35,13 @@ class blob_body final : public segmented_body {
  public:
   blob_body(std::unique_ptr<store::blob_reader> reader, std::vector<body_segment> segments)
       : segmented_body(std::move(segments)), reader_(std::move(reader)) {}
+  // One range of a local file (not multipart): the session can sendfile it.
+  std::optional<file_region> file() const override {
+    if (reader_->native_handle() < 0) return std::nullopt;
+    auto r = single_range();
+    if (!r) return std::nullopt;
+    return file_region{reader_->native_handle(), r->first, r->length()};
+  }
 
  private:
   std::size_t read(std::uint64_t pos, char* out, std::size_t want) override { return reader_->read(pos, out, want); }
@@ -65,13 +72,14 @@ std::optional<audio_ref> stream_handler::lookup(std::int64_t id) const {
 }
 
 std::optional<http::response> stream_handler::fast(const http::request& req) const {
-  if (is_play_start(req.method, req.header("Range"))) return std::nullopt;  // counting talks to Redis
   auto id = http::path_id(req, "id", "song");
   auto song = cached(id);
   if (!song) return std::nullopt;
   auto hot = hot_.known_hot(song->blob_key);
   if (!hot || *hot) return std::nullopt;  // a Redis-backed body is set up off the I/O thread
-  return respond(req, id, *song, false);
+  auto response = respond(req, id, *song, false);
+  count_play(req, response, id, *song);
+  return response;
 }
 
 http::response stream_handler::operator()(const http::request& req) const {
@@ -79,15 +87,19 @@ http::response stream_handler::operator()(const http::request& req) const {
   auto song = lookup(id);
   if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
   auto response = respond(req, id, *song, true);
-  // A play starts when the whole file goes out, or a range from byte 0 (not on 304/416).
-  bool play_start = req.method == "GET" && (response.status == 200 ||
-                                            (response.status == 206 && is_play_start(req.method, req.header("Range"))));
-  if (play_start) {
-    // The listener: address and user agent, hashed to keep the Redis key short.
-    auto client = std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
-    if (plays_.record(id, client, std::chrono::system_clock::now())) hot_.played(song->blob_key);
-  }
+  count_play(req, response, id, *song);
   return response;
+}
+
+// A play starts when the whole file goes out, or a range from byte 0 (not on 304/416).
+void stream_handler::count_play(const http::request& req, const http::response& res, std::int64_t id,
+                                const audio_ref& song) const {
+  bool play_start = req.method == "GET" &&
+                    (res.status == 200 || (res.status == 206 && is_play_start(req.method, req.header("Range"))));
+  if (!play_start) return;
+  // The listener: address and user agent, hashed to keep the Redis key short.
+  auto client = std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
+  plays_.enqueue(id, std::move(client), song.blob_key);
 }
 
 // `may_use_hot`: false on the I/O thread, where we must not ask Redis.
@@ -173,6 +185,7 @@ http::response charts_handler::operator()(const http::request& req) const {
     if (l->empty() || ec != std::errc{} || p != l->data() + l->size() || limit < 1 || limit > 50)
       return http::error_response(errc::bad_request, "parameter 'limit' must be an integer from 1 to 50, got '" + *l + "'");
   }
+  recorder_.drain(std::chrono::milliseconds(500));  // a listener sees their own plays
   auto top = plays_.top(window, limit, std::chrono::system_clock::now());
   if (!top) return http::error_response(errc::unavailable, "charts are unavailable right now (Redis unreachable)");
   std::vector<std::int64_t> ids;

@@ -12,6 +12,7 @@
 #include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/stream/hot_cache.hpp"
 #include "tonearm/stream/play_counter.hpp"
+#include "tonearm/stream/play_recorder.hpp"
 
 namespace tonearm::stream {
 
@@ -24,22 +25,23 @@ struct audio_ref {
 
 class stream_handler final {
  public:
-  stream_handler(store::catalog_repository& catalog, const store::blob_store& blobs, const play_counter& plays,
+  stream_handler(store::catalog_repository& catalog, const store::blob_store& blobs, play_recorder& plays,
                  hot_cache& hot)
       : catalog_(catalog), blobs_(blobs), plays_(plays), hot_(hot) {}
   http::response operator()(const http::request& req) const;
   // The same answer without blocking, when the song and its hot status are already in
-  // memory, the body comes from the blob store and the request is not a play start.
+  // memory and the body comes from the blob store (play starts too: they are queued).
   std::optional<http::response> fast(const http::request& req) const;
 
  private:
   std::optional<audio_ref> lookup(std::int64_t id) const;
   std::optional<audio_ref> cached(std::int64_t id) const;
   http::response respond(const http::request& req, std::int64_t id, const audio_ref& song, bool hot) const;
+  void count_play(const http::request& req, const http::response& res, std::int64_t id, const audio_ref& song) const;
 
   store::catalog_repository& catalog_;
   const store::blob_store& blobs_;
-  const play_counter& plays_;
+  play_recorder& plays_;
   hot_cache& hot_;
   // Bounded: cleared whole when full (simple, and a refill costs one query per song).
   struct cache {
@@ -52,12 +54,14 @@ class stream_handler final {
 // GET /v1/charts/top?window=hour|day|week&limit=: the most played songs.
 class charts_handler final {
  public:
-  charts_handler(store::catalog_repository& catalog, const play_counter& plays) : catalog_(catalog), plays_(plays) {}
+  charts_handler(store::catalog_repository& catalog, const play_counter& plays, play_recorder& recorder)
+      : catalog_(catalog), plays_(plays), recorder_(recorder) {}
   http::response operator()(const http::request& req) const;
 
  private:
   store::catalog_repository& catalog_;
   const play_counter& plays_;
+  play_recorder& recorder_;
 };
 
 }  // namespace tonearm::stream

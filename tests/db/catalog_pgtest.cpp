@@ -80,6 +80,42 @@ TEST(LocalBlobStore, MissingBlobIsNullAndBadKeysAreRefused) {
   EXPECT_THROW(blobs.open(std::string(63, 'a') + "/"), std::invalid_argument);
 }
 
+TEST(LocalBlobStore, KeepsRecentBlobsOpenAndSharesThem) {
+  temp_dir dir;
+  local_blob_store blobs(dir.path() + "/blobs", 2);
+  std::vector<std::string> keys;
+  for (std::string text : {"one", "two", "three"}) {
+    write_file(dir.path() + "/src", text);
+    keys.push_back(sha256_file(dir.path() + "/src"));
+    ASSERT_TRUE(blobs.put_file(keys.back(), dir.path() + "/src"));
+  }
+  auto a = blobs.open(keys[0]);
+  auto b = blobs.open(keys[0]);
+  EXPECT_EQ(a->native_handle(), b->native_handle()) << "one descriptor for both readers";
+  // Deleted while open: still served from the open descriptor (blobs never change).
+  fs::remove(blobs.path_for(keys[0]));
+  auto c = blobs.open(keys[0]);
+  ASSERT_TRUE(c);
+  char buf[8];
+  EXPECT_EQ(std::string(buf, c->read(0, buf, sizeof buf)), "one");
+  // Two more blobs push it out of the two open ones: now it is missing.
+  blobs.open(keys[1]);
+  blobs.open(keys[2]);
+  EXPECT_EQ(blobs.open(keys[0]), nullptr);
+  EXPECT_EQ(std::string(buf, a->read(0, buf, sizeof buf)), "one") << "a reader keeps its descriptor after eviction";
+}
+
+TEST(LocalBlobStore, WithNoOpenCacheEveryOpenReadsTheDirectory) {
+  temp_dir dir;
+  local_blob_store blobs(dir.path() + "/blobs", 0);
+  write_file(dir.path() + "/src", "x");
+  auto key = sha256_file(dir.path() + "/src");
+  ASSERT_TRUE(blobs.put_file(key, dir.path() + "/src"));
+  ASSERT_TRUE(blobs.open(key));
+  fs::remove(blobs.path_for(key));
+  EXPECT_EQ(blobs.open(key), nullptr);
+}
+
 // ---- ingest ----
 
 class IngestTest : public ::testing::Test {

@@ -2,7 +2,10 @@
 // HEAD, real clients (curl, ffprobe, ffmpeg), clients that hang up.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
+#include <random>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -180,6 +183,60 @@ TEST_F(StreamTest, ClientHangingUpMidStreamLeavesTheServerFine) {
   EXPECT_EQ(r.body, karma);
   ASSERT_EQ(server->terminate(), 0);
   EXPECT_EQ(server->process().output().find("error"), std::string::npos) << "hang-ups are not errors";
+}
+
+// A blob of `mib` MiB of random bytes stored directly (no tags to read) and a song row
+// for it; returns the song id.
+std::string big_song(scratch_database& db, const std::string& blob_dir, int mib, std::string* bytes) {
+  std::string data(static_cast<std::size_t>(mib) << 20, '\0');
+  std::mt19937_64 rng(42);
+  for (std::size_t i = 0; i + 8 <= data.size(); i += 8) {
+    auto v = rng();
+    std::memcpy(data.data() + i, &v, 8);
+  }
+  auto tmp = blob_dir + "/big.tmp";
+  std::ofstream(tmp, std::ios::binary) << data;
+  auto sum = run_command({"sha256sum", tmp}, {});
+  auto key = sum.output.substr(0, 64);
+  auto dir = fs::path(blob_dir) / key.substr(0, 2) / key.substr(2, 2);
+  fs::create_directories(dir);
+  fs::rename(tmp, dir / key);
+  if (bytes) *bytes = std::move(data);
+  return db.query("INSERT INTO songs (author_id, title, blob_key, byte_size, mime_type) "
+                  "SELECT id, 'Big', '" + key + "', " + std::to_string(mib << 20) +
+                  ", 'audio/mpeg' FROM authors LIMIT 1 RETURNING id")[0];
+}
+
+TEST_F(StreamTest, StalledReaderIsDroppedAfterTheWriteTimeout) {
+  auto id = big_song(db, blobs.path(), 64, nullptr);  // far more than the socket buffers hold
+  server_process slow(db.url(), redis.url(), {{"TONEARM_BLOB_DIR", blobs.path()}, {"TONEARM_WRITE_TIMEOUT_MS", "300"}});
+  http_connection c(slow.port());
+  c.send_request("GET", "/v1/songs/" + id + "/stream");
+  std::this_thread::sleep_for(2s);  // read nothing: the server's writes stall
+  // Had the server waited, reading now would drain all 64 MiB and find the connection
+  // still open (keep-alive); it was dropped, so we reach the end of the stream.
+  EXPECT_TRUE(c.closed_by_peer(10s));
+  EXPECT_EQ(http_request(slow.port(), "GET", "/healthz").status, 200);
+  ASSERT_EQ(slow.terminate(), 0);
+  EXPECT_EQ(slow.process().output().find("error"), std::string::npos) << "a stalled client is not an error";
+}
+
+TEST_F(StreamTest, BigBodiesAreByteExactWithAndWithoutSendfile) {
+  std::string data;
+  auto id = big_song(db, blobs.path(), 8, &data);
+  auto target = "/v1/songs/" + id + "/stream";
+  server_process copying(db.url(), redis.url(), {{"TONEARM_BLOB_DIR", blobs.path()}, {"TONEARM_SENDFILE", "false"}});
+  for (int port : {server->port(), copying.port()}) {
+    auto whole = http_request(port, "GET", target);
+    EXPECT_EQ(whole.status, 200);
+    EXPECT_TRUE(whole.body == data) << "port " << port;
+    auto part = http_request(port, "GET", target, {{"Range", "bytes=3000000-7999999"}});
+    EXPECT_EQ(part.status, 206);
+    EXPECT_TRUE(part.body == data.substr(3000000, 5000000)) << "port " << port;
+    auto multi = http_request(port, "GET", target, {{"Range", "bytes=0-9,-10"}});
+    EXPECT_EQ(multi.status, 206);
+    EXPECT_NE(multi.body.find(data.substr(data.size() - 10)), std::string::npos);
+  }
 }
 
 TEST_F(StreamTest, CurlFetchesARange) {

@@ -10,6 +10,7 @@
 #include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/stream/hot_cache.hpp"
 #include "tonearm/stream/play_counter.hpp"
+#include "tonearm/stream/play_recorder.hpp"
 
 #include <condition_variable>
 #include <stop_token>
@@ -31,6 +32,7 @@ struct services {
   catalog::search_service search;
   stream::play_counter plays;
   stream::hot_cache hot;
+  stream::play_recorder recorder;  // after plays and hot: stops before them
   store::account_repository users;
   store::playlist_repository playlists;
   tonearm::accounts::password_hasher hasher;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,15 @@ class body_source {
   // the blocking pool instead of the I/O thread. Local files read from the page cache
   // are fine on the I/O thread.
   virtual bool blocking() const { return false; }
+  // When the whole body is one region of an open file, the session may send it with
+  // sendfile(2): no user-space buffer, no copy. The descriptor stays valid while the
+  // source lives. nullopt (the default) means "pull pieces with next()".
+  struct file_region {
+    int fd;
+    std::uint64_t offset;
+    std::uint64_t length;
+  };
+  virtual std::optional<file_region> file() const { return std::nullopt; }
 };
 
 struct response {

@@ -25,6 +25,9 @@ class blob_reader {
   // Reads up to `n` bytes at `offset` into `out`; returns bytes read (0 at the end).
   // Throws std::runtime_error on an I/O error.
   virtual std::size_t read(std::uint64_t offset, char* out, std::size_t n) = 0;
+  // A file descriptor of the bytes that the kernel can send from (sendfile), or -1
+  // when the store has none (a remote store). Owned by the reader.
+  virtual int native_handle() const { return -1; }
 };
 
 class blob_store {
@@ -40,16 +43,22 @@ class blob_store {
 };
 
 // Blobs at ROOT/ab/cd/abcd…: two levels of 256 folders keep directories small.
+// The most recently opened `max_open` blobs stay open and are shared by readers (a
+// blob never changes, and reads take explicit offsets): a stream of a popular song
+// costs no open/fstat/close. A blob deleted while open is still served until evicted.
 class local_blob_store final : public blob_store {
  public:
-  explicit local_blob_store(std::filesystem::path root);
+  explicit local_blob_store(std::filesystem::path root, std::size_t max_open = 256);
+  ~local_blob_store() override;
   bool exists(std::string_view key) const override;
   std::unique_ptr<blob_reader> open(std::string_view key) const override;
   bool put_file(std::string_view key, const std::filesystem::path& source) override;
   std::filesystem::path path_for(std::string_view key) const;
 
  private:
+  struct open_files;
   std::filesystem::path root_;
+  std::unique_ptr<open_files> open_;
 };
 
 // SHA-256 of a file's bytes as 64 lowercase hex digits; also returns its size.

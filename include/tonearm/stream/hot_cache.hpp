@@ -48,6 +48,8 @@ class hot_cache {
   // Counts a play of `blob_key`; when it crosses the threshold the song is queued for
   // promotion (done by a background thread, within about a second).
   void played(const std::string& blob_key);
+  // The same for many plays in one round trip.
+  void played_many(const std::vector<std::string>& blob_keys);
   // The size when `blob_key` is fully cached; nullopt otherwise or when Redis fails.
   std::optional<std::uint64_t> cached_size(const std::string& blob_key) const;
   // What cached_size answered less than a second ago, without asking Redis: nullopt

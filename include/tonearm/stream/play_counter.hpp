@@ -28,6 +28,13 @@ class play_counter {
   // Counts one play of `song` by `client` (any stable text for the listener).
   // Returns true when counted, false when it was a repeat or Redis is unavailable.
   bool record(std::int64_t song, std::string_view client, std::chrono::system_clock::time_point now) const;
+  // Counts many plays in one round trip (a pipeline); element i says whether plays[i]
+  // was counted. All false when Redis is unavailable.
+  struct play {
+    std::int64_t song;
+    std::string client;
+  };
+  std::vector<bool> record_many(const std::vector<play>& plays, std::chrono::system_clock::time_point now) const;
 
   // Moves the pending counts into PostgreSQL. Returns how many songs got plays;
   // nullopt when Redis is unavailable. A flush interrupted after the rename is

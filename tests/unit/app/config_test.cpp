@@ -34,6 +34,8 @@ TEST(Config, BooleansFromFileOrEnvironment) {
   EXPECT_FALSE(load_config(R"({"anonymous_access":false})", {}).anonymous_access);
   EXPECT_FALSE(load_config("", {{"TONEARM_ANONYMOUS_ACCESS", "false"}}).anonymous_access);
   EXPECT_TRUE(load_config(R"({"anonymous_access":false})", {{"TONEARM_ANONYMOUS_ACCESS", "true"}}).anonymous_access);
+  EXPECT_TRUE(load_config("", {}).sendfile);
+  EXPECT_FALSE(load_config("", {{"TONEARM_SENDFILE", "false"}}).sendfile);
   EXPECT_THROW(load_config("", {{"TONEARM_ANONYMOUS_ACCESS", "yes"}}), config_error);
 }
 

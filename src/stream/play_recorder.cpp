@@ -1,0 +1,96 @@
+// Play starts queued on the request path, sent to Redis in batches by one thread.
+#include "tonearm/stream/play_recorder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace tonearm::stream {
+
+namespace {
+constexpr std::size_t batch_size = 256;
+}
+
+play_recorder::play_recorder(const play_counter& counter, hot_cache& hot, std::size_t max_queued)
+    : counter_(counter), hot_(hot), max_queued_(max_queued), worker_([this](std::stop_token s) { run(s); }) {}
+
+play_recorder::~play_recorder() { stop(); }
+
+bool play_recorder::enqueue(std::int64_t song, std::string client, std::string blob_key) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return false;
+    if (queue_.size() >= max_queued_) {
+      ++dropped_;
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_drop_warning_ > std::chrono::seconds(10)) {
+        last_drop_warning_ = now;
+        spdlog::warn("play queue full ({} plays): play counts are being dropped ({} so far); is Redis slow?",
+                     max_queued_, dropped_);
+      }
+      return false;
+    }
+    queue_.push_back(item{song, std::move(client), std::move(blob_key)});
+    ++queued_total_;
+  }
+  wake_.notify_one();
+  return true;
+}
+
+bool play_recorder::drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  auto target = queued_total_;
+  return progress_.wait_for(lock, timeout, [&] { return sent_total_ >= target || stopped_; });
+}
+
+void play_recorder::stop() {
+  if (!worker_.joinable()) return;
+  worker_.request_stop();
+  wake_.notify_all();
+  worker_.join();
+}
+
+std::uint64_t play_recorder::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+void play_recorder::run(std::stop_token stop) {
+  std::vector<item> batch;
+  std::vector<play_counter::play> plays;
+  std::vector<std::string> counted_keys;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, stop, [&] { return !queue_.empty(); });
+      if (queue_.empty()) {  // stop requested and nothing left to send
+        stopped_ = true;
+        progress_.notify_all();
+        return;
+      }
+      while (!queue_.empty() && batch.size() < batch_size) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    plays.clear();
+    for (const auto& i : batch) plays.push_back({i.song, i.client});
+    try {
+      auto counted = counter_.record_many(plays, std::chrono::system_clock::now());
+      counted_keys.clear();
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        if (counted[i]) counted_keys.push_back(batch[i].blob_key);
+      hot_.played_many(counted_keys);
+    } catch (const std::exception& e) {
+      spdlog::warn("recording {} plays failed: {}", batch.size(), e.what());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      sent_total_ += batch.size();
+    }
+    progress_.notify_all();
+  }
+}
+
+}  // namespace tonearm::stream
