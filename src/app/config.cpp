@@ -99,6 +99,7 @@ const std::vector<key_spec>& keys() {
       int_key("hot_threshold", 1, 1000000000, [](config& c, long long n) { c.hot_threshold = n; }),
       int_key("hot_window_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_window = std::chrono::seconds(n); }),
       int_key("hot_max_bytes", 0, 1LL << 40, [](config& c, long long n) { c.hot_max_bytes = static_cast<std::uint64_t>(n); }),
+      int_key("hot_local_bytes", 0, 1LL << 40, [](config& c, long long n) { c.hot_local_bytes = static_cast<std::uint64_t>(n); }),
       int_key("hot_ttl_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_ttl = std::chrono::seconds(n); }),
       bool_key("anonymous_access", &config::anonymous_access),
       bool_key("sendfile", &config::sendfile),

@@ -22,7 +22,7 @@ services::services(const config& c)
       catalog(db),
       search(catalog, c.search_refresh, c.search_popularity_refresh),
       plays(redis, c.play_dedup),
-      hot(redis, blobs, stream::hot_cache_options{c.hot_threshold, c.hot_window, c.hot_max_bytes, c.hot_ttl}),
+      hot(redis, blobs, stream::hot_cache_options{c.hot_threshold, c.hot_window, c.hot_max_bytes, c.hot_ttl, 256 * 1024, c.hot_local_bytes}),
       recorder(plays, hot),
       users(db),
       playlists(db, c.playlist_max_items),

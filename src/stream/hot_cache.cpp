@@ -27,19 +27,40 @@ std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Reads from Redis chunks; on any Redis failure continues from the blob store.
+// Reads hot-cache chunks from this process's chunk memory, else from Redis (a whole
+// chunk, then kept in memory; GETRANGE of the piece when there is no chunk memory).
+// On any Redis failure it continues from the blob store. A piece is read without
+// blocking (on the I/O thread) when its chunk is in memory; the chunk is held only
+// while that piece is copied, so a paused stream keeps no chunk alive.
 class cached_body final : public segmented_body {
  public:
-  cached_body(store::redis_client& redis, const store::blob_store& blobs, std::string key, std::uint64_t chunk_bytes,
-              std::vector<body_segment> segments)
-      : segmented_body(std::move(segments)), redis_(redis), blobs_(blobs), key_(std::move(key)),
-        chunk_bytes_(chunk_bytes) {}
-  bool blocking() const override { return !fallen_back_; }
+  cached_body(store::redis_client& redis, const store::blob_store& blobs, std::shared_ptr<chunk_memory> local,
+              std::string key, std::uint64_t chunk_bytes, std::vector<body_segment> segments)
+      : segmented_body(std::move(segments)), redis_(redis), blobs_(blobs), local_(std::move(local)),
+        key_(std::move(key)), chunk_bytes_(chunk_bytes) {}
+  bool blocking() const override {
+    if (fallen_back_) return false;
+    auto pos = upcoming_position();
+    return pos && !pin(*pos);
+  }
 
  private:
+  bool can_continue(std::uint64_t pos) override { return fallen_back_ || pin(pos); }
+
+  // Holds the chunk of `pos` when it is in memory.
+  bool pin(std::uint64_t pos) const {
+    auto chunk = pos / chunk_bytes_;
+    if (pinned_ && pinned_chunk_ == chunk) return true;
+    pinned_ = local_->get(key_, chunk);
+    pinned_chunk_ = chunk;
+    return pinned_ != nullptr;
+  }
+
   std::size_t read(std::uint64_t pos, char* out, std::size_t want) override {
     if (!fallen_back_) {
-      if (auto got = from_redis(pos, want, out)) return got;
+      auto got = from_cache(pos, want, out);
+      pinned_.reset();
+      if (got) return got;
     }
     if (!blob_) {
       blob_ = blobs_.open(key_);
@@ -48,32 +69,84 @@ class cached_body final : public segmented_body {
     return blob_->read(pos, out, want);
   }
 
-  std::size_t from_redis(std::uint64_t pos, std::size_t want, char* out) {
+  std::size_t from_cache(std::uint64_t pos, std::size_t want, char* out) {
     std::uint64_t chunk = pos / chunk_bytes_, in_chunk = pos % chunk_bytes_;
     want = static_cast<std::size_t>(std::min<std::uint64_t>(want, chunk_bytes_ - in_chunk));
+    if (local_->enabled()) {
+      if (!pin(pos)) {
+        auto reply = redis_.command({"GET", chunk_key(key_, chunk)});
+        if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() < in_chunk + want)
+          return fail(pos);
+        pinned_ = std::make_shared<const std::string>(std::move(reply->str));
+        pinned_chunk_ = chunk;
+        local_->put(key_, chunk, pinned_);
+      }
+      if (pinned_->size() < in_chunk + want) return fail(pos);
+      std::memcpy(out, pinned_->data() + in_chunk, want);
+      return want;
+    }
     auto reply = redis_.command({"GETRANGE", chunk_key(key_, chunk), std::to_string(in_chunk),
                                  std::to_string(in_chunk + want - 1)});
-    if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() != want) {
-      spdlog::info("hot cache read of {} failed at byte {}; continuing from the blob store", key_, pos);
-      fallen_back_ = true;
-      return 0;
-    }
+    if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() != want) return fail(pos);
     std::memcpy(out, reply->str.data(), want);
     return want;
   }
 
+  std::size_t fail(std::uint64_t pos) {
+    spdlog::info("hot cache read of {} failed at byte {}; continuing from the blob store", key_, pos);
+    fallen_back_ = true;
+    return 0;
+  }
+
   store::redis_client& redis_;
   const store::blob_store& blobs_;
+  std::shared_ptr<chunk_memory> local_;
   std::string key_;
   std::uint64_t chunk_bytes_;
   bool fallen_back_ = false;
+  mutable std::shared_ptr<const std::string> pinned_;
+  mutable std::uint64_t pinned_chunk_ = 0;
   std::unique_ptr<store::blob_reader> blob_;
 };
 
 }  // namespace
 
+std::shared_ptr<const std::string> chunk_memory::get(const std::string& blob_key, std::uint64_t chunk) {
+  if (max_bytes_ == 0) return nullptr;
+  auto id = blob_key + ":" + std::to_string(chunk);
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(id);
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->second;
+}
+
+void chunk_memory::put(const std::string& blob_key, std::uint64_t chunk, std::shared_ptr<const std::string> data) {
+  if (max_bytes_ == 0 || data->size() > max_bytes_) return;
+  auto id = blob_key + ":" + std::to_string(chunk);
+  std::lock_guard lock(mutex_);
+  if (index_.count(id)) return;  // two streams fetched it at once
+  bytes_ += data->size();
+  lru_.emplace_front(id, std::move(data));
+  index_.emplace(std::move(id), lru_.begin());
+  while (bytes_ > max_bytes_) {
+    bytes_ -= lru_.back().second->size();
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+std::uint64_t chunk_memory::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
 hot_cache::hot_cache(store::redis_client& redis, const store::blob_store& blobs, hot_cache_options options)
-    : redis_(redis), blobs_(blobs), options_(options), worker_([this](std::stop_token stop) { run(stop); }) {}
+    : redis_(redis),
+      blobs_(blobs),
+      options_(options),
+      local_(std::make_shared<chunk_memory>(options.local_bytes)),
+      worker_([this](std::stop_token stop) { run(stop); }) {}
 
 hot_cache::~hot_cache() {
   worker_.request_stop();
@@ -100,12 +173,12 @@ void hot_cache::played_many(const std::vector<std::string>& blob_keys) {
   if (queued) wake_.notify_one();
 }
 
-std::optional<bool> hot_cache::known_hot(const std::string& blob_key) const {
+std::optional<std::optional<std::uint64_t>> hot_cache::known_size(const std::string& blob_key) const {
   std::lock_guard lock(seen_mutex_);
   auto it = seen_.find(blob_key);
   if (it == seen_.end() || std::chrono::steady_clock::now() - it->second.first >= std::chrono::seconds(1))
     return std::nullopt;
-  return it->second.second.has_value();
+  return it->second.second;
 }
 
 std::optional<std::uint64_t> hot_cache::cached_size(const std::string& blob_key) const {
@@ -130,7 +203,7 @@ std::optional<std::uint64_t> hot_cache::cached_size(const std::string& blob_key)
 
 std::shared_ptr<http::body_source> hot_cache::body(const std::string& blob_key,
                                                    std::vector<body_segment> segments) const {
-  return std::make_shared<cached_body>(redis_, blobs_, blob_key, options_.chunk_bytes, std::move(segments));
+  return std::make_shared<cached_body>(redis_, blobs_, local_, blob_key, options_.chunk_bytes, std::move(segments));
 }
 
 bool hot_cache::promote(const std::string& blob_key) {

@@ -34,6 +34,7 @@ class segmented_body : public http::body_source {
         length = text->size();
       } else {
         const auto& r = std::get<byte_range>(s);
+        if (filled > 0 && !can_continue(r.first + offset_)) break;  // the rest in the next piece
         auto want = static_cast<std::size_t>(std::min<std::uint64_t>(max - filled, r.length() - offset_));
         auto got = read(r.first + offset_, out + filled, want);
         if (got == 0) throw std::runtime_error("audio shorter than recorded");
@@ -50,6 +51,15 @@ class segmented_body : public http::body_source {
   }
 
  protected:
+  // Whether a read at `pos` may follow in the same piece (a piece that started without
+  // blocking must not block half-way). Default: always.
+  virtual bool can_continue(std::uint64_t /*pos*/) { return true; }
+  // Where in the audio the next read will be; nullopt when no range is left.
+  std::optional<std::uint64_t> upcoming_position() const {
+    for (auto i = index_; i < segments_.size(); ++i)
+      if (const auto* r = std::get_if<byte_range>(&segments_[i])) return r->first + (i == index_ ? offset_ : 0);
+    return std::nullopt;
+  }
   // The range when the body is exactly one range of the audio (no multipart parts).
   std::optional<byte_range> single_range() const {
     if (segments_.size() != 1 || !std::holds_alternative<byte_range>(segments_[0])) return std::nullopt;

@@ -75,9 +75,9 @@ std::optional<http::response> stream_handler::fast(const http::request& req) con
   auto id = http::path_id(req, "id", "song");
   auto song = cached(id);
   if (!song) return std::nullopt;
-  auto hot = hot_.known_hot(song->blob_key);
-  if (!hot || *hot) return std::nullopt;  // a Redis-backed body is set up off the I/O thread
-  auto response = respond(req, id, *song, false);
+  auto hot = hot_.known_size(song->blob_key);
+  if (!hot) return std::nullopt;  // asking Redis whether it is hot blocks: off the I/O thread
+  auto response = respond(req, id, *song, *hot);
   count_play(req, response, id, *song);
   return response;
 }
@@ -86,7 +86,7 @@ http::response stream_handler::operator()(const http::request& req) const {
   auto id = http::path_id(req, "id", "song");
   auto song = lookup(id);
   if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
-  auto response = respond(req, id, *song, true);
+  auto response = respond(req, id, *song, hot_.cached_size(song->blob_key));
   count_play(req, response, id, *song);
   return response;
 }
@@ -102,9 +102,10 @@ void stream_handler::count_play(const http::request& req, const http::response& 
   plays_.enqueue(id, std::move(client), song.blob_key);
 }
 
-// `may_use_hot`: false on the I/O thread, where we must not ask Redis.
+// `hot_size`: the song's size in the hot cache when it is there (asked by the caller:
+// the I/O thread only uses what is already known).
 http::response stream_handler::respond(const http::request& req, std::int64_t id, const audio_ref& ref,
-                                       bool may_use_hot) const {
+                                       std::optional<std::uint64_t> hot_size) const {
   const audio_ref* song = &ref;
   // The blob path comes only from the stored content hash, never from the URL.
   auto reader = blobs_.open(song->blob_key);
@@ -162,7 +163,7 @@ http::response stream_handler::respond(const http::request& req, std::int64_t id
       break;
   }
   // Hot songs come from Redis; anything else (or any Redis trouble) from the blob store.
-  if (may_use_hot && hot_.cached_size(song->blob_key) == size) {
+  if (hot_size == size) {
     res.headers.set("X-Cache", "HIT");
     res.stream = hot_.body(song->blob_key, std::move(segments));
   } else {

@@ -36,7 +36,8 @@ class stream_handler final {
  private:
   std::optional<audio_ref> lookup(std::int64_t id) const;
   std::optional<audio_ref> cached(std::int64_t id) const;
-  http::response respond(const http::request& req, std::int64_t id, const audio_ref& song, bool hot) const;
+  http::response respond(const http::request& req, std::int64_t id, const audio_ref& song,
+                         std::optional<std::uint64_t> hot_size) const;
   void count_play(const http::request& req, const http::response& res, std::int64_t id, const audio_ref& song) const;
 
   store::catalog_repository& catalog_;

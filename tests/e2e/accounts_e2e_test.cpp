@@ -303,7 +303,12 @@ TEST_F(ClosedCatalogTest, SearchAndStreamNeedAToken) {
   auto with_query = http_request(server->port(), "GET", stream + "?access_token=" + token, {{"Range", "bytes=0-9"}});
   EXPECT_EQ(with_query.status, 206);
   EXPECT_EQ(with_query.body.size(), 10u);
-  auto log = server->process().output();
+  // The access log line is written after the response went out: wait for it.
+  std::string log;
+  for (int i = 0; i < 100 && log.find("access_token=REDACTED") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    log = server->process().output();
+  }
   EXPECT_EQ(log.find(token), std::string::npos);
   EXPECT_NE(log.find("access_token=REDACTED"), std::string::npos);
 }

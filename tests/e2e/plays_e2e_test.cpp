@@ -166,6 +166,16 @@ TEST_F(HotSongsTest, ASongPlayedOftenIsServedFromRedisByteExact) {
   EXPECT_EQ(play(joga).header("X-Cache"), "MISS") << "only the hot song";
 }
 
+TEST_F(HotSongsTest, WithoutChunkMemoryPiecesComeStraightFromRedis) {
+  start_hot({{"TONEARM_HOT_LOCAL_BYTES", "0"}});
+  make_hot(karma);
+  auto full = play(karma);
+  EXPECT_EQ(full.header("X-Cache"), "HIT");
+  EXPECT_EQ(full.body, karma_bytes);
+  auto range = play(karma, {{"Range", "bytes=262000-600000"}});
+  EXPECT_EQ(range.body, karma_bytes.substr(262000, 338001)) << "across chunk boundaries";
+}
+
 TEST_F(HotSongsTest, RedisStoppedAHotSongStillStreamsFromTheBlobStore) {
   start_hot();
   make_hot(karma);

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,27 @@ struct hot_cache_options {
   std::uint64_t max_bytes = 256ULL << 20;      // all cached audio together
   std::chrono::seconds ttl{3600};              // refreshed while the song stays hot
   std::uint64_t chunk_bytes = 256 * 1024;
+  std::uint64_t local_bytes = 64ULL << 20;     // chunks kept in this process too (0: none)
+};
+
+// The hot-cache chunks read most recently, kept in this process and shared by every
+// stream: the hottest songs are served from memory with no Redis round trip and no
+// thread hop. Chunks are immutable (keyed by content hash), so never stale. LRU
+// under a byte cap.
+class chunk_memory {
+ public:
+  explicit chunk_memory(std::uint64_t max_bytes) : max_bytes_(max_bytes) {}
+  std::shared_ptr<const std::string> get(const std::string& blob_key, std::uint64_t chunk);
+  void put(const std::string& blob_key, std::uint64_t chunk, std::shared_ptr<const std::string> data);
+  std::uint64_t bytes() const;
+  bool enabled() const { return max_bytes_ > 0; }
+
+ private:
+  const std::uint64_t max_bytes_;
+  mutable std::mutex mutex_;
+  std::list<std::pair<std::string, std::shared_ptr<const std::string>>> lru_;  // most recent first
+  std::unordered_map<std::string, decltype(lru_)::iterator> index_;
+  std::uint64_t bytes_ = 0;
 };
 
 // Keys: tonearm:hot:count:{key} (plays in the current window), tonearm:hot:meta:{key}
@@ -53,8 +75,8 @@ class hot_cache {
   // The size when `blob_key` is fully cached; nullopt otherwise or when Redis fails.
   std::optional<std::uint64_t> cached_size(const std::string& blob_key) const;
   // What cached_size answered less than a second ago, without asking Redis: nullopt
-  // when unknown, else whether the song is cached.
-  std::optional<bool> known_hot(const std::string& blob_key) const;
+  // when unknown, else the cached size (nullopt inside: not cached).
+  std::optional<std::optional<std::uint64_t>> known_size(const std::string& blob_key) const;
   // A body of `segments` read from Redis in pieces (GETRANGE, at most the session's
   // piece size in memory), falling back to the blob store for the rest when Redis
   // fails mid-way, so a started stream always finishes.
@@ -71,6 +93,7 @@ class hot_cache {
   store::redis_client& redis_;
   const store::blob_store& blobs_;
   hot_cache_options options_;
+  std::shared_ptr<chunk_memory> local_;
   // cached_size answers for a second without asking Redis again.
   mutable std::mutex seen_mutex_;
   mutable std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, std::optional<std::uint64_t>>> seen_;

@@ -1,0 +1,510 @@
+// End-to-end tests of the web player (web/) in a real headless Chromium, against a
+// tonearm started here on a fresh database with the demo catalog.
+// Needs (as exported by scripts/test): TONEARM_BIN, TONEARM_TEST_DATABASE_URL,
+// TONEARM_TEST_REDIS_URL, TONEARM_TEST_AUDIO_DIR. Screenshots go to
+// $TONEARM_WEB_ARTIFACTS (default build/web-artifacts).
+// Run: node --test tests/web/player.test.mjs   (after scripts/web-deps)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ARTIFACTS = process.env.TONEARM_WEB_ARTIFACTS || path.join(ROOT, 'build', 'web-artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const PASSWORD = 'correct horse battery staple';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+function required(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run these tests through scripts/test (or export it)`);
+  return v;
+}
+
+// ---- the server under test ----------------------------------------------------------
+
+const stack = { servers: [], base: '', env: null, dbName: '', adminUrl: '', blobDir: '', browser: null };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function psql(sql) {
+  await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', stack.adminUrl, '-c', sql], { timeout: 60_000 });
+}
+
+// Starts `tonearm serve` on a free port (extra env on top of the suite's) and waits for
+// /healthz. Returns {proc, base, exited, log()}; stopServer() ends it.
+async function startServer(extraEnv = {}) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const proc = spawn(required('TONEARM_BIN'), ['serve'], {
+    env: { ...stack.env, ...extraEnv, TONEARM_LISTEN: `127.0.0.1:${port}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const server = { proc, base, output: '', exited: new Promise((resolve) => proc.on('exit', resolve)) };
+  server.log = () => server.output;
+  const keep = (chunk) => { server.output += chunk.toString(); };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  stack.servers.push(server);
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`tonearm serve exited (${proc.exitCode}):\n${server.output.slice(-3000)}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return server;
+    } catch { /* not listening yet */ }
+    if (Date.now() > until) throw new Error(`tonearm did not answer /healthz in time:\n${server.output.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopServer(server) {
+  if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGTERM');
+  const timer = setTimeout(() => server.proc.kill('SIGKILL'), 15_000);
+  await server.exited;
+  clearTimeout(timer);
+}
+
+// Last resort if the runner dies before after(): no tonearm is left behind.
+process.on('exit', () => {
+  for (const s of stack.servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGTERM');
+});
+
+let main; // the server most tests use
+
+before(async () => {
+  const bin = required('TONEARM_BIN');
+  stack.adminUrl = required('TONEARM_TEST_DATABASE_URL');
+  const redisAdmin = required('TONEARM_TEST_REDIS_URL');
+  const audio = required('TONEARM_TEST_AUDIO_DIR');
+
+  stack.dbName = `web_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await psql(`CREATE DATABASE ${stack.dbName}`);
+  const dbUrl = new URL(stack.adminUrl);
+  dbUrl.pathname = `/${stack.dbName}`;
+  // Our own Redis database number: the C++ tests share db 0 (FLUSHDB is not allowed).
+  const redisUrl = new URL(redisAdmin);
+  redisUrl.pathname = '/5';
+  stack.blobDir = await mkdtemp(path.join(tmpdir(), 'tonearm-web-blobs-'));
+  const env = { ...process.env };
+  // tonearm refuses unknown TONEARM_* variables: drop the test-only ones.
+  for (const k of Object.keys(env)) if (k.startsWith('TONEARM_')) delete env[k];
+  stack.env = {
+    ...env,
+    TONEARM_CONFIG: '/dev/null',
+    TONEARM_DATABASE_URL: dbUrl.toString(),
+    TONEARM_REDIS_URL: redisUrl.toString(),
+    TONEARM_BLOB_DIR: stack.blobDir,
+    TONEARM_WEB_DIR: path.join(ROOT, 'web'),
+  };
+
+  await run(bin, ['migrate'], { env: stack.env, timeout: 60_000 });
+  await run(bin, ['ingest', audio], { env: stack.env, timeout: 120_000, maxBuffer: 16 << 20 });
+  main = await startServer();
+  stack.base = main.base;
+
+  await mkdir(ARTIFACTS, { recursive: true });
+  stack.browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required', '--mute-audio',
+    ],
+  });
+});
+
+after(async () => {
+  await stack.browser?.close().catch(() => {});
+  await Promise.all(stack.servers.map(stopServer));
+  if (stack.dbName) await psql(`DROP DATABASE IF EXISTS ${stack.dbName} WITH (FORCE)`).catch(() => {});
+  if (stack.blobDir) await rm(stack.blobDir, { recursive: true, force: true });
+});
+
+// ---- helpers ------------------------------------------------------------------------
+
+// A fresh browser context (own localStorage) with one page; uncaught page errors fail the test.
+async function openPage(t, { viewport = DESKTOP, hash = '#/', base = stack.base } = {}) {
+  const context = await stack.browser.newContext({ viewport, baseURL: base });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // The page runs under a strict Content-Security-Policy: nothing may break it.
+  page.on('console', (m) => { if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) errors.push(m.text()); });
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(errors, [], 'no uncaught errors or CSP violations in the page');
+  });
+  await page.goto(`/${hash}`);
+  await page.waitForSelector('#player');
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+async function search(page, text) {
+  await page.fill('#search', '');
+  await page.type('#search', text, { delay: 25 });
+  await page.waitForFunction((t) => {
+    const results = document.getElementById('results');
+    return results && results.dataset.query === t && !results.hasAttribute('aria-busy');
+  }, text.trim());
+}
+
+const songTitles = (page) => page.$$eval('#main .song-row .song-title', (els) => els.map((e) => e.textContent));
+const audioState = (page) => page.evaluate(() => {
+  const a = document.getElementById('audio');
+  return { t: a.currentTime, paused: a.paused, duration: a.duration, src: a.currentSrc };
+});
+
+// Waits until currentTime has moved forward while playing (the audio really plays).
+async function expectAdvancing(page, { from = 0 } = {}) {
+  const first = await audioState(page);
+  await page.waitForFunction(([t0, min]) => {
+    const a = document.getElementById('audio');
+    return !a.paused && a.currentTime > Math.max(t0, min) + 0.5;
+  }, [first.t, from], { timeout: 15_000 });
+}
+
+async function registerInUi(page, username) {
+  await page.goto('/#/account');
+  await page.fill('#register-username', username);
+  await page.fill('#register-password', PASSWORD);
+  await page.click('#register-form button[type=submit]');
+  await page.waitForFunction(() => location.hash === '#/playlists');
+  await page.waitForSelector(`#account-area >> text=${username}`);
+}
+
+async function apiAs(token, method, p, body, base = stack.base) {
+  const res = await fetch(`${base}${p}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+}
+
+const tokenOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('tonearm.session')).token);
+const uniqueName = (prefix) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+
+async function addFromSearch(page, query, title, playlistName) {
+  await search(page, query);
+  const row = page.locator('#main .song-row', { has: page.locator('.song-title', { hasText: title }) }).first();
+  await row.locator('button.add').click();
+  await page.locator('.menu [role=menuitem]', { hasText: playlistName }).click();
+  await page.waitForSelector(`#status >> text=Added "${title}"`);
+}
+
+// ---- scenarios ----------------------------------------------------------------------
+
+test('search as you type finds songs despite typos, with filters and keyboard', async (t) => {
+  const page = await openPage(t);
+  const searches = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/search')) searches.push(r.url()); });
+
+  await page.keyboard.press('/'); // the shortcut focuses the search box
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'search');
+  await page.keyboard.type('radiohaed', { delay: 30 });
+  await page.waitForSelector('#main .song-title >> text=Karma Police');
+  // Debounced: one request for the whole word, not one per key.
+  // (Lenient for a loaded CI machine: without the debounce it would be 9.)
+  assert.ok(searches.length <= 4, `debounced search, got ${searches.length} requests: ${searches.join(' ')}`);
+  assert.ok(await page.isVisible('#authors-heading'), 'artists are grouped');
+  assert.ok(await page.isVisible('#main .card-title >> text=Radiohead'));
+  assert.ok(await page.isVisible('#main .card-title >> text=OK Computer'), 'albums are grouped');
+  await shot(page, 'search-desktop');
+
+  await search(page, 'karma polise');
+  assert.equal((await songTitles(page))[0], 'Karma Police');
+
+  // Year filter: only Radiohead's songs of 2000 remain.
+  await search(page, 'radiohead');
+  await page.fill('#filter-year', '2000');
+  await page.waitForFunction(() => location.hash.includes('year=2000')
+    && !document.getElementById('results').hasAttribute('aria-busy')
+    && [...document.querySelectorAll('#main .song-title')].every((e) => e.textContent !== 'Karma Police'));
+  const titles2000 = await songTitles(page);
+  assert.ok(titles2000.includes('Idioteque') && !titles2000.includes('Karma Police'), titles2000.join());
+  await page.fill('#filter-year', '');
+
+  // Nothing found: a clear empty state.
+  await page.fill('#search', 'zzqqxxwv');
+  await page.waitForSelector('#results >> text=Nothing matches');
+
+  // Arrow down from the box moves to the results, Enter on one plays it.
+  await search(page, 'hoppipolla');
+  await page.focus('#search');
+  await page.keyboard.press('ArrowDown');
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Play Hoppípolla|^Play Hoppipolla/);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /Hopp/.test(document.getElementById('np-title').textContent));
+});
+
+test('play makes the audio advance and fills the now-playing bar; space pauses', async (t) => {
+  const page = await openPage(t);
+  await search(page, 'karma police');
+  await page.click('#main button[aria-label="Play Karma Police by Radiohead"]');
+  await expectAdvancing(page);
+  assert.equal(await page.textContent('#np-title'), 'Karma Police');
+  assert.match(await page.textContent('#np-artist'), /Radiohead/);
+  assert.equal(await page.getAttribute('#play', 'aria-label'), 'Pause');
+  assert.ok(await page.isVisible('#main .song-row.is-playing >> text=Karma Police'), 'the playing row is marked');
+  await shot(page, 'playing-desktop');
+
+  // Space (focus outside any field) toggles play / pause.
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.getElementById('audio').paused);
+  assert.equal(await page.getAttribute('#play', 'aria-label'), 'Play');
+  await page.keyboard.press('Space');
+  await expectAdvancing(page);
+
+  // The play button pauses too.
+  await page.click('#play');
+  await page.waitForFunction(() => document.getElementById('audio').paused);
+});
+
+test('seeking to the middle asks for a byte range and plays from there', async (t) => {
+  const page = await openPage(t);
+  const streamRequests = [];
+  page.on('request', async (r) => {
+    if (!/\/v1\/songs\/\d+\/stream/.test(r.url())) return;
+    const headers = await r.allHeaders().catch(() => r.headers());
+    streamRequests.push({ url: r.url(), range: headers.range || '' });
+  });
+  // A slow link (~4x the song's bitrate), so the middle of the song is not buffered
+  // yet when we seek: the browser must fetch it with a Range request.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 48_000, uploadThroughput: 1_000_000 });
+
+  await search(page, 'karma police');
+  const logStart = main.log().length;
+  await page.click('#main button[aria-label="Play Karma Police by Radiohead"]');
+  await expectAdvancing(page);
+  const { duration } = await audioState(page);
+  const middle = duration / 2;
+
+  // Drag the seek bar to the middle: 'input' while dragging, 'change' on release.
+  await page.evaluate((v) => {
+    const seek = document.getElementById('seek');
+    seek.value = String(v);
+    seek.dispatchEvent(new Event('input', { bubbles: true }));
+    seek.dispatchEvent(new Event('change', { bubbles: true }));
+  }, middle);
+  await page.waitForFunction((m) => {
+    const a = document.getElementById('audio');
+    return !a.paused && a.currentTime > m + 0.5 && a.currentTime < m + 8;
+  }, middle, { timeout: 15_000 });
+  await expectAdvancing(page, { from: middle });
+
+  // Chromium asked for the middle of the file with "Range: bytes=N-" (or N-M), N > 0.
+  const starts = streamRequests.map((r) => /^bytes=(\d+)-/.exec(r.range)).filter(Boolean).map((m) => Number(m[1]));
+  const fromLog = [...main.log().slice(logStart).matchAll(/target="\/v1\/songs\/\d+\/stream[^"]*" range="bytes=(\d+)-/g)].map((m) => Number(m[1]));
+  assert.ok(starts.length > 0 || fromLog.length > 0, 'stream requests were seen');
+  assert.ok([...starts, ...fromLog].some((n) => n > 0),
+    `a Range request starting past byte 0 (browser saw ${JSON.stringify(streamRequests)}, server log ${fromLog})`);
+  assert.ok(fromLog.some((n) => n > 0), `the server served a range starting past byte 0 (log: ${fromLog})`);
+  await shot(page, 'seeked-desktop');
+});
+
+test('register, make a playlist of two songs, reorder it, and it persists', async (t) => {
+  const page = await openPage(t);
+  const username = uniqueName('web');
+  await registerInUi(page, username);
+
+  await page.fill('#new-playlist-name', 'Road trip');
+  await page.click('form[aria-label="New playlist"] button[type=submit]');
+  await page.waitForFunction(() => /^#\/playlist\/\d+$/.test(location.hash));
+  const id = Number(await page.evaluate(() => location.hash.split('/').pop()));
+  await page.waitForSelector('#playlist-name >> text=Road trip');
+
+  await addFromSearch(page, 'karma police', 'Karma Police', 'Road trip');
+  await addFromSearch(page, 'hoppipolla', 'Hoppípolla', 'Road trip');
+
+  await page.goto(`/#/playlist/${id}`);
+  await page.waitForSelector('#main .song-row');
+  assert.deepEqual(await songTitles(page), ['Karma Police', 'Hoppípolla']);
+  await page.click('#main button[aria-label="Move Hoppípolla up"]');
+  await page.waitForFunction(() => document.querySelector('#main .song-row .song-title')?.textContent === 'Hoppípolla');
+  // Keyboard users stay on the moved song's button.
+  assert.equal(await page.evaluate(() => document.activeElement.closest('.song-row')?.querySelector('.song-title').textContent), 'Hoppípolla');
+
+  await page.reload();
+  await page.waitForSelector('#main .song-row');
+  assert.deepEqual(await songTitles(page), ['Hoppípolla', 'Karma Police']);
+  await shot(page, 'playlist-desktop');
+
+  const token = await tokenOf(page);
+  const api = await apiAs(token, 'GET', `/v1/playlists/${id}`);
+  assert.equal(api.status, 200);
+  assert.deepEqual(api.body.items.items.map((i) => i.song.title), ['Hoppípolla', 'Karma Police']);
+
+  // Rename and make private; both persist.
+  await page.click('#rename-playlist');
+  await page.fill('#rename-input', 'Night drive');
+  await page.press('#rename-input', 'Enter');
+  await page.waitForSelector('#playlist-name >> text=Night drive');
+  await page.click('#playlist-public');
+  await page.waitForSelector('.kicker >> text=Private playlist');
+  const after = await apiAs(token, 'GET', `/v1/playlists/${id}`);
+  assert.equal(after.body.name, 'Night drive');
+  assert.equal(after.body.public, false);
+
+  // Remove the first song.
+  await page.click('#main button[aria-label="Remove Hoppípolla from the playlist"]');
+  await page.waitForFunction(() => document.querySelectorAll('#main .song-row').length === 1);
+  assert.deepEqual((await apiAs(token, 'GET', `/v1/playlists/${id}`)).body.items.items.map((i) => i.song.title), ['Karma Police']);
+});
+
+test('a playlist edited elsewhere answers 409: the page reloads it and says so', async (t) => {
+  const page = await openPage(t);
+  await registerInUi(page, uniqueName('conf'));
+  const token = await tokenOf(page);
+  const { body: p } = await apiAs(token, 'POST', '/v1/playlists', { name: 'Shared', public: true });
+  await apiAs(token, 'POST', `/v1/playlists/${p.id}/items`, { song_ids: [1, 2, 3] });
+  await page.goto(`/#/playlist/${p.id}`);
+  await page.waitForFunction(() => document.querySelectorAll('#main .song-row').length === 3);
+  // Another device removes the first song; this page still shows the old snapshot.
+  await apiAs(token, 'DELETE', `/v1/playlists/${p.id}/items`, { positions: [0] });
+  await page.locator('#main button.move-down').first().click();
+  await page.waitForSelector('#alert >> text=This playlist changed elsewhere; reloaded');
+  await page.waitForFunction(() => document.querySelectorAll('#main .song-row').length === 2);
+
+  // Another user sees the public playlist by its link, read-only.
+  const other = await openPage(t, { hash: `#/playlist/${p.id}` });
+  await other.waitForSelector('#main .song-row');
+  assert.equal(await other.locator('#main button.move-down').count(), 0, 'no edit buttons for others');
+  await other.goto(`/#/user/${p.owner.id}`);
+  await other.waitForSelector('#main .card-title >> text=Shared');
+});
+
+test('next and previous walk the queue', async (t) => {
+  const page = await openPage(t);
+  await search(page, 'radiohead');
+  const titles = await songTitles(page);
+  assert.ok(titles.length >= 3);
+  await page.locator('#main .song-row .song-play').first().click();
+  await page.waitForFunction((t0) => document.getElementById('np-title').textContent === t0, titles[0]);
+  await page.click('#next');
+  await page.waitForFunction((t1) => document.getElementById('np-title').textContent === t1, titles[1]);
+  await expectAdvancing(page);
+  await page.click('#next');
+  await page.waitForFunction((t2) => document.getElementById('np-title').textContent === t2, titles[2]);
+  await page.click('#prev');
+  await page.waitForFunction((t1) => document.getElementById('np-title').textContent === t1, titles[1]);
+  await page.goto('/#/queue');
+  assert.deepEqual(await songTitles(page), titles);
+  assert.equal(await page.textContent('#main .song-row.is-playing .song-title'), titles[1]);
+});
+
+test('charts list the songs played today', async (t) => {
+  // Karma Police was played by the tests above (plays count at once in Redis).
+  const page = await openPage(t, { hash: '#/charts' });
+  await page.waitForSelector('#main .song-row');
+  assert.ok((await songTitles(page)).includes('Karma Police'));
+  assert.equal(await page.getAttribute('.tabs a[aria-current=page]', 'href'), '#/charts?window=day');
+  await shot(page, 'charts-desktop');
+});
+
+test('liked songs, and an expired session asks to log in again', async (t) => {
+  const page = await openPage(t);
+  const username = uniqueName('like');
+  await registerInUi(page, username);
+  // Log out and in again through the forms.
+  await page.goto('/#/account');
+  await page.click('#logout');
+  await page.waitForSelector('#account-area >> text=Log in');
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', 'wrong password!!');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#login-error >> text=Wrong username or password');
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector(`#account-area >> text=${username}`);
+
+  await search(page, 'joga');
+  await page.click('#main button[aria-label="Like Jóga"]');
+  await page.waitForSelector('#main button[aria-label="Unlike Jóga"][aria-pressed=true]');
+  await page.goto('/#/liked');
+  await page.waitForSelector('#main .song-title >> text=Jóga');
+  const liked = await apiAs(await tokenOf(page), 'GET', '/v1/me/library/songs');
+  assert.deepEqual(liked.body.items.map((i) => i.song.title), ['Jóga']);
+
+  // The token stops working (expired, revoked): the next personal action says so.
+  await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('tonearm.session'));
+    s.token = 'not-a-valid-token';
+    localStorage.setItem('tonearm.session', JSON.stringify(s));
+  });
+  await page.click('#main button[aria-label="Unlike Jóga"]');
+  await page.waitForSelector('#alert >> text=Your session expired, please log in again');
+  await page.waitForSelector('#account-area >> text=Log in');
+  assert.equal(await page.evaluate(() => localStorage.getItem('tonearm.session')), null);
+  await shot(page, 'session-expired-desktop');
+});
+
+test('an unreachable server gives a clear message', async (t) => {
+  const page = await openPage(t);
+  await page.route('**/v1/search**', (route) => route.abort('connectionrefused'));
+  await page.fill('#search', 'radiohead');
+  await page.waitForSelector("#alert >> text=Can't reach the server");
+  await page.unroute('**/v1/search**');
+  await page.fill('#search', 'bjork');
+  await page.waitForSelector('#main .song-row');
+});
+
+test('a phone-sized screen has no horizontal scrolling and a bottom player bar', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, hash: '#/search?q=sigur%20ros' });
+  await page.waitForSelector('#main .song-row');
+  await page.locator('#main .song-row .song-play').first().click();
+  await expectAdvancing(page);
+  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+  assert.ok(await fits(), 'no horizontal scroll on search');
+  const bar = await page.locator('#player').boundingBox();
+  assert.ok(Math.abs(bar.y + bar.height - PHONE.height) < 2, `player bar at the bottom (${JSON.stringify(bar)})`);
+  assert.ok(await page.isVisible('#seek') && await page.isVisible('#play'));
+  await shot(page, 'search-phone');
+
+  await page.goto('/#/account');
+  await page.waitForSelector('#register-form');
+  assert.ok(await fits(), 'no horizontal scroll on account');
+  await shot(page, 'account-phone');
+  await page.goto('/#/charts');
+  await page.waitForSelector('#main .song-row, #main .empty');
+  assert.ok(await fits(), 'no horizontal scroll on charts');
+  await shot(page, 'charts-phone');
+});
+
+test('with anonymous access off, a logged-in user still plays (token in the audio URL)', async (t) => {
+  const closed = await startServer({ TONEARM_ANONYMOUS_ACCESS: 'false' });
+  t.after(() => stopServer(closed));
+  const page = await openPage(t, { base: closed.base, hash: '#/search?q=karma%20police' });
+  await page.waitForSelector('#alert >> text=Please log in');
+  await registerInUi(page, uniqueName('anon'));
+  await search(page, 'karma police');
+  await page.click('#main button[aria-label="Play Karma Police by Radiohead"]');
+  await expectAdvancing(page);
+  assert.match((await audioState(page)).src, /\/v1\/songs\/\d+\/stream\?access_token=/);
+  // The access log never shows the token.
+  assert.ok(!closed.log().includes(await tokenOf(page)), 'the token is redacted in the access log');
+});

@@ -1,0 +1,236 @@
+// The audio player: one <audio> element on the range-streaming endpoint, a queue
+// (the list a song was started from), and the now-playing bar's controls.
+// Seeking just sets audio.currentTime: the browser then asks for the bytes it lacks
+// with a Range request, so a seek never downloads the whole file.
+import { getSession } from './api.js';
+import { formatTime, replace } from './dom.js';
+import { icon } from './icons.js';
+import { showError } from './status.js';
+
+const VOLUME_KEY = 'tonearm.volume';
+
+// Who shows the current song (lists highlight it) listens here: 'songchange', 'state'.
+export const playerEvents = new EventTarget();
+
+const state = {
+  queue: [],     // songs
+  index: -1,     // position of the current song in queue
+  seeking: false, // the user is dragging the seek bar
+  triedToken: false, // the current song was retried with ?access_token=
+  needsToken: false, // the server answered 401 to an anonymous stream (anonymous_access off)
+};
+
+let audio, els;
+
+export function initPlayer() {
+  audio = document.getElementById('audio');
+  els = {
+    bar: document.getElementById('player'),
+    title: document.getElementById('np-title'),
+    artist: document.getElementById('np-artist'),
+    play: document.getElementById('play'),
+    prev: document.getElementById('prev'),
+    next: document.getElementById('next'),
+    seek: document.getElementById('seek'),
+    current: document.getElementById('time-current'),
+    total: document.getElementById('time-total'),
+    mute: document.getElementById('mute'),
+    volume: document.getElementById('volume'),
+  };
+  replace(els.prev, icon('prev'));
+  replace(els.next, icon('next'));
+
+  els.play.addEventListener('click', togglePlay);
+  els.prev.addEventListener('click', previous);
+  els.next.addEventListener('click', next);
+
+  // While dragging ('input') only the time label follows; the seek happens on 'change'
+  // (release, or each arrow key press), so a drag costs one Range request, not dozens.
+  els.seek.addEventListener('input', () => {
+    state.seeking = true;
+    els.current.textContent = formatTime(Number(els.seek.value));
+  });
+  els.seek.addEventListener('change', () => {
+    state.seeking = false;
+    seekTo(Number(els.seek.value));
+  });
+
+  const saved = Number(localStorage.getItem(VOLUME_KEY));
+  audio.volume = Number.isFinite(saved) && localStorage.getItem(VOLUME_KEY) !== null ? Math.min(1, Math.max(0, saved)) : 0.8;
+  els.volume.value = String(audio.volume);
+  els.volume.addEventListener('input', () => {
+    audio.volume = Number(els.volume.value);
+    audio.muted = audio.volume === 0;
+    localStorage.setItem(VOLUME_KEY, String(audio.volume));
+  });
+  els.mute.addEventListener('click', () => { audio.muted = !audio.muted; });
+
+  audio.addEventListener('play', renderPlayState);
+  audio.addEventListener('pause', renderPlayState);
+  audio.addEventListener('volumechange', renderVolume);
+  audio.addEventListener('timeupdate', renderTime);
+  audio.addEventListener('durationchange', renderTime);
+  audio.addEventListener('loadedmetadata', renderTime);
+  audio.addEventListener('ended', () => { if (state.index < state.queue.length - 1) next(); });
+  audio.addEventListener('error', onAudioError);
+  audio.addEventListener('playing', () => { state.triedToken = false; });
+
+  if ('mediaSession' in navigator) {
+    const ms = navigator.mediaSession;
+    ms.setActionHandler('play', () => audio.play());
+    ms.setActionHandler('pause', () => audio.pause());
+    ms.setActionHandler('previoustrack', previous);
+    ms.setActionHandler('nexttrack', next);
+    try { ms.setActionHandler('seekto', (d) => seekTo(d.seekTime)); } catch { /* older browsers */ }
+  }
+  renderPlayState();
+  renderVolume();
+  renderSong();
+}
+
+export function currentSong() {
+  return state.queue[state.index] ?? null;
+}
+
+export function queue() {
+  return { songs: state.queue.slice(), index: state.index };
+}
+
+// Plays songs[index] and makes `songs` the queue for next / previous.
+export function playList(songs, index = 0) {
+  if (!songs.length) return;
+  state.queue = songs.slice();
+  load(Math.max(0, Math.min(index, songs.length - 1)));
+}
+
+export function togglePlay() {
+  if (!currentSong()) return;
+  if (audio.paused) play(); else audio.pause();
+}
+
+export function next() {
+  if (state.index < state.queue.length - 1) load(state.index + 1);
+}
+
+// Back to the previous song; the first song of the queue starts over.
+export function previous() {
+  if (state.index > 0) load(state.index - 1);
+  else if (currentSong()) seekTo(0);
+}
+
+export function seekTo(seconds) {
+  if (!currentSong() || !Number.isFinite(seconds)) return;
+  const duration = Number.isFinite(audio.duration) ? audio.duration : currentSong().duration_ms / 1000;
+  audio.currentTime = Math.max(0, Math.min(seconds, Math.max(0, duration - 0.1)));
+  renderTime();
+}
+
+export function seekBy(delta) {
+  if (currentSong()) seekTo(audio.currentTime + delta);
+}
+
+function load(index, { withToken = false } = {}) {
+  state.index = index;
+  const song = currentSong();
+  // No token in the URL unless the server asks for one (anonymous access off): a
+  // token in a media URL is less private, and a stale one would turn a playable song into a 401.
+  const token = withToken || state.needsToken ? getSession()?.token : null;
+  state.triedToken = Boolean(token);
+  audio.src = token ? `${song.stream_url}?access_token=${encodeURIComponent(token)}` : song.stream_url;
+  renderSong();
+  play();
+}
+
+function play() {
+  audio.play().catch((err) => {
+    // Aborted by a newer load: nothing to say. Refused autoplay: the play button is there.
+    if (err.name === 'AbortError') return;
+    if (err.name === 'NotAllowedError') {
+      showError('The browser blocked autoplay; press Play to start.');
+      return;
+    }
+    // NotSupportedError and friends are reported by the 'error' event handler.
+  });
+}
+
+// <audio> does not tell why a load failed; ask the server with a HEAD of the same URL
+// (no Authorization header, like the media request) to say something useful.
+async function onAudioError() {
+  const song = currentSong();
+  if (!song || !audio.error) return;
+  const index = state.index;
+  let status = 0;
+  try {
+    status = (await fetch(audio.currentSrc || song.stream_url, { method: 'HEAD', cache: 'no-store' })).status;
+  } catch {
+    status = 0;
+  }
+  if (state.index !== index) return; // the user moved on meanwhile
+  if (status === 0) {
+    showError("Can't reach the server to stream this song. Check your connection or that Tonearm is running.");
+  } else if (status === 401 && getSession() && !state.triedToken) {
+    state.needsToken = true; // this server streams only to signed-in users
+    load(index, { withToken: true });
+    return;
+  } else if (status === 401) {
+    // Either nobody is logged in, or the token in the URL is no longer valid.
+    showError(getSession() ? 'Your session expired, please log in again.' : 'This server needs an account to play music; please log in.',
+      { action: { href: '#/account', label: 'Log in' } });
+  } else if (status === 404) {
+    showError(`"${song.title}" is no longer available.`);
+  } else if (status >= 500) {
+    showError(`The server could not stream "${song.title}" (error ${status}). Try again shortly.`);
+  } else {
+    showError(`This browser can't play "${song.title}" (${song.mime_type || 'unknown format'}).`);
+  }
+  renderPlayState();
+}
+
+function renderSong() {
+  const song = currentSong();
+  els.bar.classList.toggle('idle', !song);
+  els.title.textContent = song ? song.title : 'Nothing playing';
+  els.artist.textContent = song ? [song.author?.name, song.album?.title].filter(Boolean).join(' — ') : 'Pick a song to start';
+  els.prev.disabled = !song;
+  els.next.disabled = !song || state.index >= state.queue.length - 1;
+  els.play.disabled = !song;
+  els.seek.disabled = !song;
+  if (song) {
+    document.title = `${song.title} · ${song.author?.name ?? ''} · Tonearm`;
+    if ('mediaSession' in navigator && 'MediaMetadata' in window) {
+      navigator.mediaSession.metadata = new MediaMetadata({
+        title: song.title, artist: song.author?.name ?? '', album: song.album?.title ?? '',
+      });
+    }
+  }
+  renderTime();
+  playerEvents.dispatchEvent(new CustomEvent('songchange', { detail: { song, index: state.index } }));
+}
+
+function renderPlayState() {
+  const playing = !audio.paused;
+  replace(els.play, icon(playing ? 'pause' : 'play'));
+  els.play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+  els.bar.classList.toggle('playing', playing);
+  playerEvents.dispatchEvent(new CustomEvent('state', { detail: { playing } }));
+}
+
+function renderVolume() {
+  const muted = audio.muted || audio.volume === 0;
+  replace(els.mute, icon(muted ? 'muted' : 'volume'));
+  els.mute.setAttribute('aria-label', muted ? 'Unmute' : 'Mute');
+  els.mute.setAttribute('aria-pressed', String(muted));
+}
+
+function renderTime() {
+  const song = currentSong();
+  const duration = Number.isFinite(audio.duration) ? audio.duration : (song ? song.duration_ms / 1000 : 0);
+  els.seek.max = String(duration || 0);
+  els.total.textContent = formatTime(duration);
+  if (state.seeking) return; // don't yank the thumb from under the user's finger
+  els.seek.value = String(audio.currentTime || 0);
+  els.current.textContent = formatTime(audio.currentTime);
+  els.seek.setAttribute('aria-valuetext', `${formatTime(audio.currentTime)} of ${formatTime(duration)}`);
+  // The played part of the track, drawn by CSS through a custom property.
+  els.seek.style.setProperty('--progress', duration ? `${(100 * (audio.currentTime || 0)) / duration}%` : '0%');
+}

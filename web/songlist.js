@@ -1,0 +1,66 @@
+// One song list (search results, charts, playlists, liked songs, albums): each row has
+// a play button (playing it makes the whole list the queue), links to the artist and
+// album, like and add-to-playlist buttons, plus the caller's extra actions.
+import { h, formatTime, year } from './dom.js';
+import { icon } from './icons.js';
+import { currentSong, playList } from './player.js';
+import { isLiked, toggleLike } from './library.js';
+import { openAddToPlaylist } from './playlists.js';
+
+// songList(songs, {label, extra(song, i) -> [elements], numbered, rank(i)})
+export function songList(songs, opts = {}) {
+  const list = h('ol', { class: 'song-list', 'aria-label': opts.label || 'Songs' });
+  songs.forEach((song, i) => list.append(songRow(songs, i, opts)));
+  markPlaying(list);
+  return list;
+}
+
+function songRow(songs, i, opts) {
+  const song = songs[i];
+  const by = song.author?.name ?? 'Unknown artist';
+  const meta = [];
+  if (song.author) meta.push(h('a', { href: `#/author/${song.author.id}`, text: by }));
+  if (song.album) meta.push(' · ', h('a', { href: `#/album/${song.album.id}`, text: song.album.title }));
+  const extraMeta = [year(song.release_date), song.genre].filter(Boolean).join(' · ');
+  if (extraMeta) meta.push(h('span', { class: 'song-extra', text: ` · ${extraMeta}` }));
+
+  const liked = isLiked(song.id);
+  const like = h('button', {
+    type: 'button', class: 'icon-button like', 'aria-pressed': String(liked),
+    'aria-label': `${liked ? 'Unlike' : 'Like'} ${song.title}`, title: liked ? 'Remove from liked songs' : 'Add to liked songs',
+    onclick: async () => {
+      const now = await toggleLike(song);
+      if (now === null) return;
+      like.setAttribute('aria-pressed', String(now));
+      like.setAttribute('aria-label', `${now ? 'Unlike' : 'Like'} ${song.title}`);
+      like.title = now ? 'Remove from liked songs' : 'Add to liked songs';
+    },
+  }, icon('heart'));
+  const add = h('button', {
+    type: 'button', class: 'icon-button add', 'aria-haspopup': 'menu', 'aria-label': `Add ${song.title} to a playlist`,
+    title: 'Add to playlist', onclick: (e) => openAddToPlaylist(e.currentTarget, song),
+  }, icon('plus'));
+
+  return h('li', { class: 'song-row', dataset: { songId: song.id } },
+    h('button', {
+      type: 'button', class: 'song-play', 'data-nav': true, 'aria-label': `Play ${song.title} by ${by}`,
+      onclick: () => playList(songs, i),
+    },
+    h('span', { class: 'song-num', 'aria-hidden': 'true', text: opts.rank ? opts.rank(i) : String(i + 1) }),
+    icon('play')),
+    h('div', { class: 'song-main' },
+      h('span', { class: 'song-title', text: song.title }),
+      h('span', { class: 'song-meta' }, meta)),
+    h('span', { class: 'song-duration', text: formatTime(song.duration_ms / 1000) }),
+    h('div', { class: 'song-actions' }, like, add, opts.extra ? opts.extra(song, i) : null));
+}
+
+// Highlights the rows of the song that plays now (called on every song change).
+export function markPlaying(root = document) {
+  const id = currentSong()?.id;
+  for (const row of root.querySelectorAll('.song-row')) {
+    const on = id !== undefined && Number(row.dataset.songId) === id;
+    row.classList.toggle('is-playing', on);
+    if (on) row.setAttribute('aria-current', 'true'); else row.removeAttribute('aria-current');
+  }
+}
