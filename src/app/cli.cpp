@@ -130,6 +130,7 @@ int cmd_serve(const config& c) {
   o.idle_timeout = c.idle_timeout;
   o.write_timeout = c.write_timeout;
   o.sendfile = c.sendfile;
+  o.stream_chunk_bytes = c.stream_chunk_bytes;
   o.shutdown_grace = c.shutdown_grace;
   o.worker_threads = c.worker_threads;
   o.worker_queue = c.worker_queue;

@@ -103,6 +103,7 @@ const std::vector<key_spec>& keys() {
       int_key("hot_ttl_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_ttl = std::chrono::seconds(n); }),
       bool_key("anonymous_access", &config::anonymous_access),
       bool_key("sendfile", &config::sendfile),
+      int_key("stream_chunk_bytes", 4096, 16 << 20, [](config& c, long long n) { c.stream_chunk_bytes = static_cast<std::size_t>(n); }),
       int_key("session_ttl_seconds", 60, 86400 * 366, [](config& c, long long n) { c.session_ttl = std::chrono::seconds(n); }),
       int_key("login_attempts_per_user", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_user = static_cast<int>(n); }),
       int_key("login_attempts_per_address", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_address = static_cast<int>(n); }),

@@ -22,6 +22,7 @@
 
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <atomic>
 #include <mutex>
@@ -93,6 +94,9 @@ class session : public std::enable_shared_from_this<session> {
   net::awaitable<bool> wait_for_request(beast::flat_buffer& buffer, bool first);
   net::awaitable<void> send(response& res, const request& req, bool keep_alive);
   net::awaitable<void> send_file(const std::string& head, const body_source::file_region& f, response& res);
+  net::awaitable<void> send_pieces(const std::string& head, body_source& source, response& res);
+  net::awaitable<void> send_all(const std::string& head, std::size_t& head_sent, const char* data, std::size_t n,
+                                response& res);
   net::awaitable<void> wait_writable();
   net::awaitable<void> send_error_and_close(errc code, std::string_view message);
   net::awaitable<void> linger_close();
@@ -270,26 +274,10 @@ net::awaitable<void> session::send(response& res, const request& req, bool keep_
       co_return;
     }
   }
-  if (res.stream) {
+  if (res.stream && !head_only) {
+    co_await send_pieces(head, *res.stream, res);
+  } else if (res.stream) {
     co_await net::async_write(stream_, net::buffer(head), use_awaitable);
-    if (head_only) co_return;
-    // One buffer per connection, reused: a fresh large buffer per response costs page
-    // faults on every request.
-    auto max = srv_.options.stream_chunk_bytes;
-    if (!buffer_) buffer_ = std::make_unique<char[]>(max);
-    char* buf = buffer_.get();
-    auto source = res.stream;
-    auto next = [&]() -> net::awaitable<std::size_t> {
-      if (!source->blocking()) co_return source->next(buf, max);
-      co_return co_await net::co_spawn(
-          srv_.blocking.get_executor(), [&]() -> net::awaitable<std::size_t> { co_return source->next(buf, max); },
-          use_awaitable);
-    };
-    for (std::size_t n; (n = co_await next()) > 0;) {
-      stream_.expires_after(srv_.options.write_timeout);  // per piece: a stalled reader is dropped
-      co_await net::async_write(stream_, net::buffer(buf, n), use_awaitable);
-      res.body_bytes_sent += n;
-    }
   } else {
     std::array<net::const_buffer, 2> buffers{net::buffer(head),
                                              head_only ? net::const_buffer{} : net::buffer(res.body)};
@@ -330,6 +318,65 @@ net::awaitable<void> session::send_file(const std::string& head, const body_sour
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       throw boost::system::system_error(errno, boost::system::system_category(), "sendfile");
+    co_await wait_writable();
+  }
+}
+
+// A body pulled piece by piece into this connection's buffer (at most
+// stream_chunk_bytes): each piece is written with non-blocking sends before the next
+// is read, the head leaving with the first piece. A source that may wait on the
+// network (Redis) is read on the blocking pool; local files and chunk memory are read
+// here, from the page cache or RAM.
+net::awaitable<void> session::send_pieces(const std::string& head, body_source& source, response& res) {
+  // One buffer per connection, reused: a fresh large buffer per response costs page
+  // faults on every request.
+  const auto max = srv_.options.stream_chunk_bytes;
+  if (!buffer_) buffer_ = std::make_unique<char[]>(max);
+  char* buf = buffer_.get();
+  std::size_t head_sent = 0;
+  for (int pieces = 1;; ++pieces) {
+    std::size_t n;
+    if (source.blocking()) {
+      n = co_await net::co_spawn(
+          srv_.blocking.get_executor(), [&]() -> net::awaitable<std::size_t> { co_return source.next(buf, max); },
+          use_awaitable);
+    } else {
+      n = source.next(buf, max);
+    }
+    co_await send_all(head, head_sent, buf, n, res);
+    if (n == 0) co_return;
+    if (pieces % 8 == 0) co_await net::post(stream_.get_executor(), use_awaitable);  // others get a turn
+  }
+}
+
+// Writes what is left of `head`, then data[0, n), with non-blocking sendmsg; when the
+// socket is full, waits until it is writable (at most write_timeout each time).
+net::awaitable<void> session::send_all(const std::string& head, std::size_t& head_sent, const char* data,
+                                       std::size_t n, response& res) {
+  auto& sock = stream_.socket();
+  if (!sock.native_non_blocking()) sock.native_non_blocking(true);
+  const int fd = sock.native_handle();
+  std::size_t sent = 0;
+  while (head_sent < head.size() || sent < n) {
+    iovec iov[2];
+    int count = 0;
+    if (head_sent < head.size()) iov[count++] = {const_cast<char*>(head.data()) + head_sent, head.size() - head_sent};
+    if (sent < n) iov[count++] = {const_cast<char*>(data) + sent, n - sent};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (w >= 0) {
+      auto written = static_cast<std::size_t>(w);
+      auto of_head = std::min(written, head.size() - head_sent);
+      head_sent += of_head;
+      sent += written - of_head;
+      res.body_bytes_sent += written - of_head;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      throw boost::system::system_error(errno, boost::system::system_category(), "send");
     co_await wait_writable();
   }
 }

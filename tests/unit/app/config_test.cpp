@@ -49,6 +49,13 @@ TEST(Config, AccountKeys) {
   EXPECT_THROW(load_config("", {{"TONEARM_SESSION_TTL_SECONDS", "10"}}), config_error);  // under a minute
 }
 
+TEST(Config, StreamChunkBytesIsBounded) {
+  EXPECT_EQ(load_config("", {}).stream_chunk_bytes, 65536u);
+  EXPECT_EQ(load_config(R"({"stream_chunk_bytes":32768})", {}).stream_chunk_bytes, 32768u);
+  EXPECT_THROW(load_config("", {{"TONEARM_STREAM_CHUNK_BYTES", "100"}}), config_error);  // under 4 KiB
+  EXPECT_THROW(load_config("", {{"TONEARM_STREAM_CHUNK_BYTES", "1073741824"}}), config_error);
+}
+
 TEST(Config, TimeoutsAreMilliseconds) {
   auto c = load_config("", {{"TONEARM_HEADER_TIMEOUT_MS", "250"}});
   EXPECT_EQ(c.header_timeout, std::chrono::milliseconds(250));
