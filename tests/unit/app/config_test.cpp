@@ -50,7 +50,7 @@ TEST(Config, AccountKeys) {
 }
 
 TEST(Config, StreamChunkBytesIsBounded) {
-  EXPECT_EQ(load_config("", {}).stream_chunk_bytes, 65536u);
+  EXPECT_EQ(load_config("", {}).stream_chunk_bytes, 57344u);
   EXPECT_EQ(load_config(R"({"stream_chunk_bytes":32768})", {}).stream_chunk_bytes, 32768u);
   EXPECT_THROW(load_config("", {{"TONEARM_STREAM_CHUNK_BYTES", "100"}}), config_error);  // under 4 KiB
   EXPECT_THROW(load_config("", {{"TONEARM_STREAM_CHUNK_BYTES", "1073741824"}}), config_error);
