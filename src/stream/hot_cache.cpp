@@ -84,16 +84,20 @@ return 1
 // and the tally; every other cached song gets its current heat as its score (a song
 // nobody plays any more cools down to 0 and is the first evicted), and a song still
 // at the threshold gets its TTL renewed when half of it is gone.
+// Run on slices of the index (ZSCAN), so Redis is never busy with it for long.
 // KEYS: index, sizes, bytes. ARGV: window number, previous window's weight,
-// threshold, ttl, chunk bytes. Returns how many songs left.
+// threshold, ttl, chunk bytes, then the songs. Returns how many songs left.
 constexpr const char* sweep_script = R"lua(
 local left = 0
 local ttl = tonumber(ARGV[4])
-for _, k in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for i = 6, #ARGV do
+  local k = ARGV[i]
   local meta = 'tonearm:hot:meta:' .. k
   local size = tonumber(redis.call('HGET', KEYS[2], k) or '0')
   local chunks = math.ceil(size / tonumber(ARGV[5]))
-  if redis.call('EXISTS', meta) == 0 then
+  if not redis.call('ZSCORE', KEYS[1], k) then
+    -- dropped since the scan
+  elseif redis.call('EXISTS', meta) == 0 then
     redis.call('ZREM', KEYS[1], k)
     redis.call('HDEL', KEYS[2], k)
     redis.call('DECRBY', KEYS[3], size)
@@ -272,6 +276,7 @@ void hot_cache::played_many(const std::vector<std::string>& blob_keys) {
   bool queued = false;
   for (std::size_t i = 0; i < blob_keys.size() && i < replies->size(); ++i) {
     const auto& r = (*replies)[i];
+    if (r.is_error() && i == 0) spdlog::warn("hot cache: counting plays failed: {}", r.str);
     if (r.is_error() || r.elements.size() != 3 || r.elements[2].integer != 1) continue;
     std::lock_guard lock(mutex_);
     if (queue_.size() >= 1024 || !queued_.insert(blob_keys[i]).second) continue;  // bounded, once each
@@ -386,11 +391,27 @@ bool hot_cache::make_room(std::uint64_t size, double heat) {
 
 std::optional<long long> hot_cache::sweep() {
   auto [window, weight] = window_position(options_.window);
-  auto r = redis_.command({"EVAL", sweep_script, "3", index_key, sizes_key, bytes_key, window, weight,
-                           std::to_string(options_.threshold), std::to_string(options_.ttl.count()),
-                           std::to_string(options_.chunk_bytes)});
-  if (!r || r->is_error()) return std::nullopt;
-  return r->integer;
+  long long left = 0;
+  std::string cursor = "0";
+  do {
+    auto page = redis_.command({"ZSCAN", index_key, cursor, "COUNT", "256"});
+    if (!page || page->elements.size() != 2) return std::nullopt;
+    cursor = page->elements[0].str;
+    std::vector<std::string> command{"EVAL", sweep_script, "3", index_key, sizes_key, bytes_key, window, weight,
+                                     std::to_string(options_.threshold), std::to_string(options_.ttl.count()),
+                                     std::to_string(options_.chunk_bytes)};
+    const auto& members = page->elements[1].elements;  // member, score, member, score, ...
+    for (std::size_t i = 0; i + 1 < members.size(); i += 2) command.push_back(members[i].str);
+    if (command.size() == 11) continue;
+    auto r = redis_.command(command);
+    if (!r) return std::nullopt;
+    if (r->is_error()) {
+      spdlog::warn("hot cache: sweep script failed: {}", r->str);
+      return std::nullopt;
+    }
+    left += r->integer;
+  } while (cursor != "0");
+  return left;
 }
 
 void hot_cache::run(std::stop_token stop) {
