@@ -55,16 +55,17 @@ struct server::impl {
 
   server_options options;
   const http::router& routes;
+  // Before ioc: sessions still open when it is destroyed unregister themselves here.
+  std::atomic<bool> stopping{false};
+  std::mutex sessions_mutex;
+  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
+  std::uint64_t next_session_id = 0;
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer grace_timer;
   net::thread_pool blocking;  // after ioc: joined and destroyed first
   std::atomic<int> blocking_in_flight{0};
-  std::atomic<bool> stopping{false};
-  std::mutex sessions_mutex;
-  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
-  std::uint64_t next_session_id = 0;
 };
 
 // One connection: reads requests one at a time (so pipelined requests are answered
@@ -251,7 +252,13 @@ net::awaitable<void> session::run() {
       bool keep_alive = msg.keep_alive();
 
       response res = co_await dispatch(req);
-      co_await send(res, req, keep_alive && !closing_);
+      try {
+        co_await send(res, req, keep_alive && !closing_);
+      } catch (...) {
+        // A client that hung up mid-body still gets its line, with the bytes it got.
+        wire::log_access(req, res, started);
+        throw;
+      }
       wire::log_access(req, res, started);
       if (!keep_alive || closing_ || wire::wants_close(res)) break;
     }
@@ -383,17 +390,23 @@ net::awaitable<void> session::send_all(const std::string& head, std::size_t& hea
 
 net::awaitable<void> session::wait_writable() {
   net::steady_timer timer(stream_.get_executor(), srv_.options.write_timeout);
-  auto expired = std::make_shared<bool>(false);
-  timer.async_wait([self = shared_from_this(), expired](const boost::system::error_code& ec) {
-    if (ec) return;
-    *expired = true;
+  // done: the wait is over. A timer that fired in the same tick as the wait completed
+  // cannot be cancelled any more; it must then not cancel whatever comes next.
+  struct state {
+    bool expired = false, done = false;
+  };
+  auto st = std::make_shared<state>();
+  timer.async_wait([self = shared_from_this(), st](const boost::system::error_code& ec) {
+    if (ec || st->done) return;
+    st->expired = true;
     boost::system::error_code ignored;
     self->stream_.socket().cancel(ignored);
   });
   boost::system::error_code ec;
   co_await stream_.socket().async_wait(tcp::socket::wait_write, net::redirect_error(use_awaitable, ec));
+  st->done = true;
   timer.cancel();
-  if (*expired) throw boost::system::system_error(beast::error::timeout);
+  if (st->expired) throw boost::system::system_error(beast::error::timeout);
   if (ec) throw boost::system::system_error(ec);
 }
 
@@ -436,7 +449,8 @@ void server::impl::session_started(std::uint64_t id, const std::shared_ptr<sessi
 void server::impl::session_ended(std::uint64_t id) {
   std::lock_guard lock(sessions_mutex);
   sessions.erase(id);
-  if (stopping && sessions.empty()) net::post(ioc, [this] { ioc.stop(); });
+  // stopped(): sessions dropped when the io_context is destroyed have nothing to stop.
+  if (stopping && sessions.empty() && !ioc.stopped()) net::post(ioc, [this] { ioc.stop(); });
 }
 
 net::awaitable<void> server::impl::accept_loop() {

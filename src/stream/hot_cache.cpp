@@ -23,7 +23,8 @@ std::string chunk_key(const std::string& k, std::uint64_t n) { return "tonearm:h
 //
 // play: counts one play and answers {heat, cached (0/1), admit (0/1)}; a cached song's
 // heat is kept as its score in the index (eviction order). admit: not cached, heat at
-// least the threshold, and either room in the cache or hotter than its coldest song.
+// least the threshold, and either room in the cache or at least as hot as its coldest
+// song (ties go to the newcomer: its plays are the more recent).
 // KEYS: count hash, index, bytes. ARGV: window number, previous window's weight,
 // hash lifetime, song key, threshold, max bytes.
 constexpr const char* play_script = R"lua(
@@ -68,16 +69,34 @@ end
 return size
 )lua";
 
-// Makes a song whose chunks are all written servable: meta last, then index, size and
-// tally (once, even when two instances promoted it at the same time).
-// KEYS: meta, index, sizes, bytes. ARGV: size, ttl, song key, heat.
+// Makes a song whose chunks are all written servable: checks that every chunk is
+// there (another instance may have evicted the song while we wrote), then meta, index
+// (score: its heat now, counting the plays during the copy), size and tally, once
+// even when two instances promoted it at the same time. Returns 1 when added, 0 when
+// already cached, -1 when a chunk is missing.
+// KEYS: meta, index, sizes, bytes, count hash. ARGV: size, ttl, song key, chunk
+// bytes, window number, previous window's weight.
 constexpr const char* commit_script = R"lua(
+for c = 0, math.ceil(tonumber(ARGV[1]) / tonumber(ARGV[4])) - 1 do
+  if redis.call('EXISTS', 'tonearm:hot:chunk:' .. ARGV[3] .. ':' .. c) == 0 then return -1 end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 if redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+local cur = tonumber(redis.call('HGET', KEYS[5], ARGV[5]) or '0')
+local prev = tonumber(redis.call('HGET', KEYS[5], tostring(tonumber(ARGV[5]) - 1)) or '0')
+redis.call('ZADD', KEYS[2], cur + prev * tonumber(ARGV[6]), ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
 redis.call('INCRBY', KEYS[4], ARGV[1])
 return 1
+)lua";
+
+// Rebuilds the byte tally from the sizes of the cached songs (after a drift: a
+// FLUSHALL, lost keys). KEYS: sizes, bytes. Returns the tally.
+constexpr const char* retally_script = R"lua(
+local total = 0
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) end
+redis.call('SET', KEYS[2], total)
+return total
 )lua";
 
 // Every few seconds: songs whose meta expired (cold for a whole TTL) leave the index
@@ -346,11 +365,11 @@ bool hot_cache::promote(const std::string& blob_key) {
     if (!r || r->is_error()) return false;
   }
   // The meta key last: a song is served from Redis only once all its chunks are there.
-  char score[32];
-  std::snprintf(score, sizeof score, "%.4f", heat);
-  auto done = redis_.command({"EVAL", commit_script, "4", meta_key(blob_key), index_key, sizes_key, bytes_key,
-                              std::to_string(size), ttl, blob_key, score});
-  if (!done || done->is_error()) return false;
+  auto [window, weight] = window_position(options_.window);
+  auto done = redis_.command({"EVAL", commit_script, "5", meta_key(blob_key), index_key, sizes_key, bytes_key,
+                              "tonearm:hot:count:" + blob_key, std::to_string(size), ttl, blob_key,
+                              std::to_string(options_.chunk_bytes), window, weight});
+  if (!done || done->is_error() || done->integer < 0) return false;
   {
     std::lock_guard lock(seen_mutex_);
     seen_.erase(blob_key);
@@ -361,6 +380,8 @@ bool hot_cache::promote(const std::string& blob_key) {
 
 // Evicts the coldest songs until `size` more bytes fit, but only songs no hotter
 // than the newcomer: false when the cache is full of hotter songs (not admitted).
+// Two instances promoting at once may each make room for their own song, so the cap
+// can be passed by a song per promoting instance until the next eviction.
 bool hot_cache::make_room(std::uint64_t size, double heat) {
   for (int guard = 0; guard < 10000; ++guard) {
     auto bytes = redis_.command({"GET", bytes_key});
@@ -368,11 +389,17 @@ bool hot_cache::make_room(std::uint64_t size, double heat) {
     long long total = 0;
     if (bytes->type == store::redis_reply::kind::string)
       std::from_chars(bytes->str.data(), bytes->str.data() + bytes->str.size(), total);
-    if (total < 0 || static_cast<std::uint64_t>(total) + size <= options_.max_bytes) return true;
+    if (total < 0) {  // drifted: count again
+      auto r = redis_.command({"EVAL", retally_script, "2", sizes_key, bytes_key});
+      if (!r || r->is_error()) return false;
+      total = r->integer;
+    }
+    if (static_cast<std::uint64_t>(total) + size <= options_.max_bytes) return true;
     auto coldest = redis_.command({"ZRANGE", index_key, "0", "0", "WITHSCORES"});
     if (!coldest || coldest->is_error()) return false;
-    if (coldest->elements.size() < 2) {  // nothing cached, yet a tally: it drifted (FLUSH, lost keys)
-      redis_.command({"SET", bytes_key, "0"});
+    if (coldest->elements.size() < 2) {  // nothing cached, yet a tally: it drifted
+      auto r = redis_.command({"EVAL", retally_script, "2", sizes_key, bytes_key});
+      if (!r || r->is_error() || static_cast<std::uint64_t>(r->integer) + size > options_.max_bytes) return false;
       return true;
     }
     const std::string key = coldest->elements[0].str;
@@ -435,7 +462,10 @@ void hot_cache::run(std::stop_token stop) {
     queue_.pop_front();
     lock.unlock();
     try {
-      if (!cached_size(key)) promote(key);
+      // Asked directly: cached_size's one-second memory must not keep a "no" from
+      // before the promotion.
+      auto in_index = redis_.command({"ZSCORE", index_key, key});
+      if (in_index && in_index->type == store::redis_reply::kind::nil) promote(key);
     } catch (const std::exception& e) {
       spdlog::warn("hot cache: promoting {} failed: {}", key, e.what());
     }
