@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -45,7 +46,8 @@ class session;
 struct server::impl {
   impl(server_options o, const http::router& r)
       : options(std::move(o)), routes(r), ioc(options.threads), acceptor(ioc), signals(ioc, SIGINT, SIGTERM),
-        grace_timer(ioc), blocking(static_cast<std::size_t>(options.worker_threads)) {}
+        grace_timer(ioc), blocking(static_cast<std::size_t>(options.worker_threads)),
+        body_reads(static_cast<std::size_t>(std::max(2, options.worker_threads / 2))) {}
 
   void begin_shutdown();
   void session_started(std::uint64_t id, const std::shared_ptr<session>& s);
@@ -65,6 +67,9 @@ struct server::impl {
   net::signal_set signals;
   net::steady_timer grace_timer;
   net::thread_pool blocking;  // after ioc: joined and destroyed first
+  // Body pieces that wait on the network (hot songs from Redis): their own threads, so
+  // a slow Redis holds up streams (until its breaker opens), never handler work.
+  net::thread_pool body_reads;
   std::atomic<int> blocking_in_flight{0};
 };
 
@@ -332,7 +337,7 @@ net::awaitable<void> session::send_file(const std::string& head, const body_sour
 // A body pulled piece by piece into this connection's buffer (at most
 // stream_chunk_bytes): each piece is written with non-blocking sends before the next
 // is read, the head leaving with the first piece. A source that may wait on the
-// network (Redis) is read on the blocking pool; local files and chunk memory are read
+// network (Redis) is read on the body_reads pool; local files and chunk memory are read
 // here, from the page cache or RAM.
 net::awaitable<void> session::send_pieces(const std::string& head, body_source& source, response& res) {
   // One buffer per connection, reused: a fresh large buffer per response costs page
@@ -345,7 +350,7 @@ net::awaitable<void> session::send_pieces(const std::string& head, body_source& 
     std::size_t n;
     if (source.blocking()) {
       n = co_await net::co_spawn(
-          srv_.blocking.get_executor(), [&]() -> net::awaitable<std::size_t> { co_return source.next(buf, max); },
+          srv_.body_reads.get_executor(), [&]() -> net::awaitable<std::size_t> { co_return source.next(buf, max); },
           use_awaitable);
     } else {
       n = source.next(buf, max);
@@ -540,6 +545,7 @@ void server::run() {
   i.ioc.run();
   for (auto& t : threads) t.join();
   i.blocking.join();  // blocking calls still running finish; their results are dropped
+  i.body_reads.join();
 }
 
 void server::stop() {
