@@ -180,6 +180,56 @@ std::optional<std::vector<redis_reply>> redis_client::pipeline(
   }
 }
 
+std::optional<std::vector<redis_reply>> redis_client::eval_many(const redis_script& script,
+                                                                const std::vector<std::vector<std::string>>& calls) {
+  if (calls.empty()) return std::vector<redis_reply>{};
+  std::string sha;
+  {
+    std::lock_guard lock(script.mutex_);
+    sha = script.sha_;
+  }
+  if (sha.empty()) {
+    auto loaded = command({"SCRIPT", "LOAD", script.text_});
+    if (!loaded) return std::nullopt;
+    if (!loaded->is_error()) {
+      sha = loaded->str;
+      std::lock_guard lock(script.mutex_);
+      script.sha_ = sha;
+    }
+  }
+  auto with = [&](const std::string& verb, const std::string& what, const std::vector<std::size_t>* only) {
+    std::vector<std::vector<std::string>> commands;
+    auto add = [&](const std::vector<std::string>& call) {
+      std::vector<std::string> c{verb, what};
+      c.insert(c.end(), call.begin(), call.end());
+      commands.push_back(std::move(c));
+    };
+    if (only)
+      for (auto i : *only) add(calls[i]);
+    else
+      for (const auto& call : calls) add(call);
+    return pipeline(commands);
+  };
+  if (sha.empty()) return with("EVAL", script.text_, nullptr);  // SCRIPT LOAD refused: send the text
+  auto replies = with("EVALSHA", sha, nullptr);
+  if (!replies) return std::nullopt;
+  std::vector<std::size_t> unknown;
+  for (std::size_t i = 0; i < replies->size(); ++i)
+    if ((*replies)[i].is_error() && (*replies)[i].str.rfind("NOSCRIPT", 0) == 0) unknown.push_back(i);
+  if (unknown.empty()) return replies;
+  // Not run (Redis did not know the script), so safe to send again.
+  auto again = with("EVAL", script.text_, &unknown);
+  if (again)
+    for (std::size_t j = 0; j < unknown.size() && j < again->size(); ++j) (*replies)[unknown[j]] = std::move((*again)[j]);
+  return replies;
+}
+
+std::optional<redis_reply> redis_client::eval(const redis_script& script, const std::vector<std::string>& call) {
+  auto replies = eval_many(script, {call});
+  if (!replies || replies->empty()) return std::nullopt;
+  return std::move(replies->front());
+}
+
 std::optional<redis_reply> redis_client::command(const std::vector<std::string>& argv) {
   auto replies = pipeline({argv});
   if (!replies) return std::nullopt;

@@ -27,7 +27,7 @@ std::string chunk_key(const std::string& k, std::uint64_t n) { return "tonearm:h
 // song (ties go to the newcomer: its plays are the more recent).
 // KEYS: count hash, index, bytes. ARGV: window number, previous window's weight,
 // hash lifetime, song key, threshold, max bytes.
-constexpr const char* play_script = R"lua(
+const store::redis_script play_script{R"lua(
 local cur = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 if cur == 1 then
   for _, w in ipairs(redis.call('HKEYS', KEYS[1])) do
@@ -51,12 +51,12 @@ if heat >= tonumber(ARGV[5]) then
   end
 end
 return {tostring(heat), 0, admit}
-)lua";
+)lua"};
 
 // Removes a cached song: index entry, size, byte tally, meta and chunks. Returns the
 // bytes freed, -1 when it was not cached (another instance got there first).
 // KEYS: index, sizes, bytes. ARGV: song key, chunk bytes.
-constexpr const char* drop_script = R"lua(
+const store::redis_script drop_script{R"lua(
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end
 local size = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -67,7 +67,7 @@ for c = 0, math.ceil(size / tonumber(ARGV[2])) - 1 do
   redis.call('DEL', 'tonearm:hot:chunk:' .. ARGV[1] .. ':' .. c)
 end
 return size
-)lua";
+)lua"};
 
 // Makes a song whose chunks are all written servable: checks that every chunk is
 // there (another instance may have evicted the song while we wrote), then meta, index
@@ -76,7 +76,7 @@ return size
 // already cached, -1 when a chunk is missing.
 // KEYS: meta, index, sizes, bytes, count hash. ARGV: size, ttl, song key, chunk
 // bytes, window number, previous window's weight.
-constexpr const char* commit_script = R"lua(
+const store::redis_script commit_script{R"lua(
 for c = 0, math.ceil(tonumber(ARGV[1]) / tonumber(ARGV[4])) - 1 do
   if redis.call('EXISTS', 'tonearm:hot:chunk:' .. ARGV[3] .. ':' .. c) == 0 then return -1 end
 end
@@ -88,16 +88,16 @@ redis.call('ZADD', KEYS[2], cur + prev * tonumber(ARGV[6]), ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
 redis.call('INCRBY', KEYS[4], ARGV[1])
 return 1
-)lua";
+)lua"};
 
 // Rebuilds the byte tally from the sizes of the cached songs (after a drift: a
 // FLUSHALL, lost keys). KEYS: sizes, bytes. Returns the tally.
-constexpr const char* retally_script = R"lua(
+const store::redis_script retally_script{R"lua(
 local total = 0
 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) end
 redis.call('SET', KEYS[2], total)
 return total
-)lua";
+)lua"};
 
 // Every few seconds: songs whose meta expired (cold for a whole TTL) leave the index
 // and the tally; every other cached song gets its current heat as its score (a song
@@ -106,7 +106,7 @@ return total
 // Run on slices of the index (ZSCAN), so Redis is never busy with it for long.
 // KEYS: index, sizes, bytes. ARGV: window number, previous window's weight,
 // threshold, ttl, chunk bytes, then the songs. Returns how many songs left.
-constexpr const char* sweep_script = R"lua(
+const store::redis_script sweep_script{R"lua(
 local left = 0
 local ttl = tonumber(ARGV[4])
 for i = 6, #ARGV do
@@ -135,7 +135,7 @@ for i = 6, #ARGV do
   end
 end
 return left
-)lua";
+)lua"};
 
 constexpr const char* index_key = "tonearm:hot:index";
 constexpr const char* sizes_key = "tonearm:hot:sizes";
@@ -288,9 +288,9 @@ void hot_cache::played_many(const std::vector<std::string>& blob_keys) {
   auto threshold = std::to_string(options_.threshold), max = std::to_string(options_.max_bytes);
   std::vector<std::vector<std::string>> commands;
   for (const auto& key : blob_keys)
-    commands.push_back({"EVAL", play_script, "3", "tonearm:hot:count:" + key, index_key, bytes_key, window, weight,
+    commands.push_back({"3", "tonearm:hot:count:" + key, index_key, bytes_key, window, weight,
                         lifetime, key, threshold, max});
-  auto replies = redis_.pipeline(commands);
+  auto replies = redis_.eval_many(play_script, commands);
   if (!replies) return;
   bool queued = false;
   for (std::size_t i = 0; i < blob_keys.size() && i < replies->size(); ++i) {
@@ -366,7 +366,7 @@ bool hot_cache::promote(const std::string& blob_key) {
   }
   // The meta key last: a song is served from Redis only once all its chunks are there.
   auto [window, weight] = window_position(options_.window);
-  auto done = redis_.command({"EVAL", commit_script, "5", meta_key(blob_key), index_key, sizes_key, bytes_key,
+  auto done = redis_.eval(commit_script, {"5", meta_key(blob_key), index_key, sizes_key, bytes_key,
                               "tonearm:hot:count:" + blob_key, std::to_string(size), ttl, blob_key,
                               std::to_string(options_.chunk_bytes), window, weight});
   if (!done || done->is_error() || done->integer < 0) return false;
@@ -390,7 +390,7 @@ bool hot_cache::make_room(std::uint64_t size, double heat) {
     if (bytes->type == store::redis_reply::kind::string)
       std::from_chars(bytes->str.data(), bytes->str.data() + bytes->str.size(), total);
     if (total < 0) {  // drifted: count again
-      auto r = redis_.command({"EVAL", retally_script, "2", sizes_key, bytes_key});
+      auto r = redis_.eval(retally_script, {"2", sizes_key, bytes_key});
       if (!r || r->is_error()) return false;
       total = r->integer;
     }
@@ -398,13 +398,13 @@ bool hot_cache::make_room(std::uint64_t size, double heat) {
     auto coldest = redis_.command({"ZRANGE", index_key, "0", "0", "WITHSCORES"});
     if (!coldest || coldest->is_error()) return false;
     if (coldest->elements.size() < 2) {  // nothing cached, yet a tally: it drifted
-      auto r = redis_.command({"EVAL", retally_script, "2", sizes_key, bytes_key});
+      auto r = redis_.eval(retally_script, {"2", sizes_key, bytes_key});
       if (!r || r->is_error() || static_cast<std::uint64_t>(r->integer) + size > options_.max_bytes) return false;
       return true;
     }
     const std::string key = coldest->elements[0].str;
     if (std::strtod(coldest->elements[1].str.c_str(), nullptr) > heat) return false;
-    auto dropped = redis_.command({"EVAL", drop_script, "3", index_key, sizes_key, bytes_key, key,
+    auto dropped = redis_.eval(drop_script, {"3", index_key, sizes_key, bytes_key, key,
                                    std::to_string(options_.chunk_bytes)});
     if (!dropped || dropped->is_error()) return false;
     {
@@ -424,13 +424,13 @@ std::optional<long long> hot_cache::sweep() {
     auto page = redis_.command({"ZSCAN", index_key, cursor, "COUNT", "256"});
     if (!page || page->elements.size() != 2) return std::nullopt;
     cursor = page->elements[0].str;
-    std::vector<std::string> command{"EVAL", sweep_script, "3", index_key, sizes_key, bytes_key, window, weight,
+    std::vector<std::string> command{"3", index_key, sizes_key, bytes_key, window, weight,
                                      std::to_string(options_.threshold), std::to_string(options_.ttl.count()),
                                      std::to_string(options_.chunk_bytes)};
     const auto& members = page->elements[1].elements;  // member, score, member, score, ...
     for (std::size_t i = 0; i + 1 < members.size(); i += 2) command.push_back(members[i].str);
-    if (command.size() == 11) continue;
-    auto r = redis_.command(command);
+    if (command.size() == 9) continue;
+    auto r = redis_.eval(sweep_script, command);
     if (!r) return std::nullopt;
     if (r->is_error()) {
       spdlog::warn("hot cache: sweep script failed: {}", r->str);

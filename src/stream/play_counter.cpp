@@ -7,7 +7,7 @@ namespace tonearm::stream {
 
 namespace {
 
-constexpr const char* record_script = R"lua(
+const store::redis_script record_script{R"lua(
 if ARGV[3] ~= '0' then
   if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
 end
@@ -15,7 +15,7 @@ redis.call('ZINCRBY', KEYS[2], 1, ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 return 1
-)lua";
+)lua"};
 
 constexpr std::int64_t bucket_ttl_seconds = 8 * 24 * 3600;
 
@@ -57,10 +57,10 @@ std::vector<bool> play_counter::record_many(const std::vector<play>& plays,
   commands.reserve(plays.size());
   for (const auto& p : plays) {
     auto id = std::to_string(p.song);
-    commands.push_back({"EVAL", record_script, "3", "tonearm:play:seen:" + id + ":" + p.client, bucket,
+    commands.push_back({"3", "tonearm:play:seen:" + id + ":" + p.client, bucket,
                         "tonearm:plays:pending", id, std::to_string(bucket_ttl_seconds), std::to_string(dedup_.count())});
   }
-  auto replies = redis_.pipeline(commands);
+  auto replies = redis_.eval_many(record_script, commands);
   if (!replies) return counted;
   for (std::size_t i = 0; i < plays.size() && i < replies->size(); ++i)
     counted[i] = !(*replies)[i].is_error() && (*replies)[i].integer == 1;

@@ -87,6 +87,30 @@ TEST(RedisClient, ErrorReplyIsAValueNotAnOutage) {
   EXPECT_EQ(client.breaker_state(), circuit_breaker::state::closed);
 }
 
+TEST(RedisClient, ScriptsRunBySha1AndSurviveAScriptFlush) {
+  redis_server server;
+  redis_client client(parse_redis_url(server.url()));
+  static const redis_script incr_by{"return redis.call('INCRBY', KEYS[1], ARGV[1])"};
+  auto first = client.eval_many(incr_by, {{"1", "n", "2"}, {"1", "n", "3"}});
+  ASSERT_TRUE(first);
+  EXPECT_EQ((*first)[1].integer, 5);
+  auto sha = client.command({"SCRIPT", "LOAD", incr_by.text()})->str;
+  auto calls_before = client.command({"INFO", "commandstats"})->str;
+  EXPECT_NE(calls_before.find("cmdstat_evalsha:calls=2,"), std::string::npos) << "the calls went by SHA-1: " << calls_before;
+  EXPECT_EQ(calls_before.find("cmdstat_eval:"), std::string::npos) << "no text sent: " << calls_before;
+  // Redis forgets its scripts (a restart, SCRIPT FLUSH): NOSCRIPT, then the text again.
+  client.command({"SCRIPT", "FLUSH"});
+  auto again = client.eval_many(incr_by, {{"1", "n", "10"}, {"1", "m", "1"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[0].integer, 15);
+  EXPECT_EQ((*again)[1].integer, 1);
+  EXPECT_EQ(client.command({"SCRIPT", "EXISTS", sha})->elements.at(0).integer, 1) << "Redis has it back";
+  // An error inside the script is a value, like any error reply.
+  auto bad = client.eval(incr_by, {"1", "n", "not a number"});
+  ASSERT_TRUE(bad);
+  EXPECT_TRUE(bad->is_error());
+}
+
 TEST(RedisClient, DeadRedisOpensTheBreakerAndFailsFast) {
   redis_server server;
   auto options = parse_redis_url(server.url());

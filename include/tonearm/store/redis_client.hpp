@@ -41,6 +41,20 @@ redis_options parse_redis_url(std::string_view url);
 
 class redis_connection;  // one hiredis context, private to redis_client.cpp
 
+// A Lua script called by its SHA-1 (EVALSHA): once Redis has it, a call sends 40 bytes
+// instead of the script's text and Redis does not hash that text on every call.
+class redis_script {
+ public:
+  explicit redis_script(std::string text) : text_(std::move(text)) {}
+  const std::string& text() const { return text_; }
+
+ private:
+  friend class redis_client;
+  std::string text_;
+  mutable std::mutex mutex_;
+  mutable std::string sha_;  // from SCRIPT LOAD; empty until the first call
+};
+
 class redis_client {
  public:
   explicit redis_client(redis_options options);
@@ -53,6 +67,14 @@ class redis_client {
   std::optional<redis_reply> command(const std::vector<std::string>& argv);
   // Sends all commands in one round trip; nullopt as for command().
   std::optional<std::vector<redis_reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
+
+  // Runs `script` once for each of `calls` (each: numkeys, keys..., args...) in one
+  // round trip with EVALSHA. A Redis that lost its scripts (restarted, SCRIPT FLUSH)
+  // answers NOSCRIPT; those calls are sent again with the text (EVAL), which also
+  // gives Redis the script back. nullopt as for command().
+  std::optional<std::vector<redis_reply>> eval_many(const redis_script& script,
+                                                    const std::vector<std::vector<std::string>>& calls);
+  std::optional<redis_reply> eval(const redis_script& script, const std::vector<std::string>& call);
 
   // PING; false when Redis is unreachable. Also a half-open probe for the breaker.
   bool ping();
