@@ -172,6 +172,33 @@ TEST_F(StreamTest, MissingBlobIs500AndLoggedNotACrash) {
   EXPECT_NE(server->process().output().find("audio missing from the blob store"), std::string::npos);
 }
 
+TEST_F(StreamTest, PostgresGoneSongsAlreadyResolvedStillPlayAndTheRestRecover) {
+  // tonearm reaches PostgreSQL through a proxy that the test cuts: a database restart.
+  auto pg_port = std::stoi(db.url().substr(db.url().rfind(':') + 1));
+  tcp_proxy pg(pg_port);
+  server_process s(with_port(db.url(), pg.port()), redis.url(),
+                   {{"TONEARM_BLOB_DIR", blobs.path()}, {"TONEARM_DB_TIMEOUT_MS", "1000"}});
+  auto other = "/v1/songs/" + db.query("SELECT id FROM songs WHERE title = 'So What'")[0] + "/stream";
+  ASSERT_EQ(http_request(s.port(), "GET", url()).status, 200);
+  pg.cut();
+  auto whole = http_request(s.port(), "GET", url());
+  EXPECT_EQ(whole.status, 200) << whole.body;
+  EXPECT_TRUE(whole.body == karma);
+  auto seek = http_request(s.port(), "GET", url(), {{"Range", "bytes=100000-"}});
+  EXPECT_EQ(seek.status, 206);
+  EXPECT_TRUE(seek.body == karma.substr(100000));
+  // A song this server never looked up needs the database: a clear 503, not a hang.
+  auto unknown = http_request(s.port(), "GET", other);
+  EXPECT_EQ(unknown.status, 503) << unknown.body;
+  EXPECT_NE(unknown.body.find("\"code\":\"unavailable\""), std::string::npos) << unknown.body;
+  pg.restore();
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i, std::this_thread::sleep_for(100ms))
+    status = http_request(s.port(), "GET", other).status;
+  EXPECT_EQ(status, 200) << "the pool reconnects once the database is back";
+  ASSERT_EQ(s.terminate(), 0);
+}
+
 TEST_F(StreamTest, ClientHangingUpMidStreamLeavesTheServerFine) {
   for (int i = 0; i < 20; ++i) {
     http_connection c(server->port());

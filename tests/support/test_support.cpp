@@ -87,21 +87,114 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-// ---- silent_server ----
+// ---- silent_server, tcp_proxy ----
 
-silent_server::silent_server() {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+namespace {
+
+// A listening socket on 127.0.0.1 at a port the kernel picks (stored in *port).
+int listen_loopback(int* port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 64) != 0)
-    throw std::runtime_error("silent_server: cannot listen");
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 64) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot listen on 127.0.0.1");
+  }
   socklen_t len = sizeof addr;
-  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *port = ntohs(addr.sin_port);
+  return fd;
 }
 
+}  // namespace
+
+silent_server::silent_server() { fd_ = listen_loopback(&port_); }
+
 silent_server::~silent_server() { ::close(fd_); }
+
+tcp_proxy::tcp_proxy(int target_port) : target_port_(target_port) {
+  listen_fd_ = listen_loopback(&port_);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+tcp_proxy::~tcp_proxy() {
+  stop_ = true;
+  cut();
+  acceptor_.join();
+  for (auto& t : pumps_) t.join();
+  ::close(listen_fd_);
+}
+
+void tcp_proxy::cut() {
+  cut_ = true;
+  std::lock_guard lock(mutex_);
+  for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
+}
+
+void tcp_proxy::restore() { cut_ = false; }
+
+void tcp_proxy::accept_loop() {
+  while (!stop_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    if (cut_) {  // turned away: the client sees the connection closed at once
+      ::close(client);
+      continue;
+    }
+    int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(target_port_));
+    if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(upstream);
+      ::close(client);
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    open_.push_back(client);
+    open_.push_back(upstream);
+    pumps_.emplace_back([this, client, upstream] { pump(client, upstream); });
+  }
+}
+
+void tcp_proxy::pump(int client, int upstream) {
+  char buf[16384];
+  for (bool done = false; !done && !stop_;) {
+    pollfd p[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+    if (::poll(p, 2, 50) <= 0) continue;
+    for (int i = 0; i < 2 && !done; ++i) {
+      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      auto n = ::recv(p[i].fd, buf, sizeof buf, 0);
+      if (n <= 0) {
+        done = true;
+        break;
+      }
+      int to = i == 0 ? upstream : client;
+      for (ssize_t sent = 0; sent < n && !done;) {
+        auto w = ::send(to, buf + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
+        if (w <= 0) done = true;
+        else sent += w;
+      }
+    }
+  }
+  std::lock_guard lock(mutex_);
+  std::erase(open_, client);
+  std::erase(open_, upstream);
+  ::close(client);
+  ::close(upstream);
+}
+
+std::string with_port(const std::string& url, int port) {
+  auto at = url.find('@');
+  auto colon = url.find(':', at == std::string::npos ? url.find("//") + 2 : at);
+  auto slash = url.find('/', colon);
+  if (colon == std::string::npos || slash == std::string::npos) throw std::invalid_argument("no port in " + url);
+  return url.substr(0, colon + 1) + std::to_string(port) + url.substr(slash);
+}
 
 // ---- child_process ----
 

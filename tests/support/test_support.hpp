@@ -3,11 +3,14 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tonearm::testing {
@@ -80,6 +83,36 @@ class silent_server {
   int fd_ = -1;
   int port_ = 0;
 };
+
+// A TCP proxy on 127.0.0.1 to a local port: cut() drops every connection through it
+// and turns new ones away (a database restarting or a network partition), restore()
+// lets them through again.
+class tcp_proxy {
+ public:
+  explicit tcp_proxy(int target_port);
+  ~tcp_proxy();
+  tcp_proxy(const tcp_proxy&) = delete;
+  tcp_proxy& operator=(const tcp_proxy&) = delete;
+  int port() const { return port_; }
+  void cut();
+  void restore();
+
+ private:
+  void accept_loop();
+  void pump(int client, int upstream);
+
+  int target_port_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false}, cut_{false};
+  std::mutex mutex_;
+  std::vector<int> open_;  // both ends of every live connection
+  std::vector<std::thread> pumps_;
+  std::thread acceptor_;
+};
+
+// `url` (postgresql://user@host:port/db) with another port.
+std::string with_port(const std::string& url, int port);
 
 // A fresh, empty database on the test server, dropped (with force) at destruction.
 class scratch_database {
