@@ -45,7 +45,7 @@ http::router build_routes(services& s) {
   r.add("GET", "/v1/songs/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.song(q); })));
   r.add("GET", "/v1/authors/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.author(q); })));
   r.add("GET", "/v1/albums/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.album(q); })));
-  auto streamer = std::make_shared<stream::stream_handler>(s.catalog, s.blobs, s.recorder, s.hot);
+  auto streamer = std::make_shared<stream::stream_handler>(s.catalog, s.directory, s.blobs, s.recorder, s.hot);
   auto stream = gate([streamer](request& q) { return (*streamer)(q); });
   if (s.cfg.anonymous_access)
     r.add("GET", "/v1/songs/{id}/stream", [streamer](request& q) { return streamer->fast(q); }, stream);

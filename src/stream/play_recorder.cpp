@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace tonearm::stream {
@@ -11,12 +12,13 @@ namespace {
 constexpr std::size_t batch_size = 256;
 }
 
-play_recorder::play_recorder(const play_counter& counter, hot_cache& hot, std::size_t max_queued)
-    : counter_(counter), hot_(hot), max_queued_(max_queued), worker_([this](std::stop_token s) { run(s); }) {}
+play_recorder::play_recorder(const play_counter& counter, hot_cache& hot, const song_directory* directory,
+                             std::size_t max_queued)
+    : counter_(counter), hot_(hot), directory_(directory), max_queued_(max_queued), worker_([this](std::stop_token s) { run(s); }) {}
 
 play_recorder::~play_recorder() { stop(); }
 
-bool play_recorder::enqueue(std::int64_t song, std::string client, std::string blob_key) {
+bool play_recorder::enqueue(std::int64_t song, std::string client, audio_ref audio) {
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return false;
@@ -30,7 +32,7 @@ bool play_recorder::enqueue(std::int64_t song, std::string client, std::string b
       }
       return false;
     }
-    queue_.push_back(item{song, std::move(client), std::move(blob_key)});
+    queue_.push_back(item{song, std::move(client), std::move(audio)});
     ++queued_total_;
   }
   wake_.notify_one();
@@ -59,6 +61,7 @@ void play_recorder::run(std::stop_token stop) {
   std::vector<item> batch;
   std::vector<play_counter::play> plays;
   std::vector<std::string> counted_keys;
+  std::vector<std::pair<std::int64_t, audio_ref>> located;
   for (;;) {
     batch.clear();
     {
@@ -79,9 +82,15 @@ void play_recorder::run(std::stop_token stop) {
     try {
       auto counted = counter_.record_many(plays, std::chrono::system_clock::now());
       counted_keys.clear();
-      for (std::size_t i = 0; i < batch.size(); ++i)
-        if (counted[i]) counted_keys.push_back(batch[i].blob_key);
+      located.clear();
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!counted[i]) continue;
+        counted_keys.push_back(batch[i].audio.blob_key);
+        if (std::none_of(located.begin(), located.end(), [&](const auto& l) { return l.first == batch[i].song; }))
+          located.emplace_back(batch[i].song, batch[i].audio);
+      }
       hot_.played_many(counted_keys);
+      if (directory_) directory_->remember_many(located);
     } catch (const std::exception& e) {
       spdlog::warn("recording {} plays failed: {}", batch.size(), e.what());
     }

@@ -21,6 +21,7 @@
 #include <variant>
 
 #include "tonearm/catalog/catalog_json.hpp"
+#include "tonearm/core/error.hpp"
 
 #include "tonearm/http/params.hpp"
 #include "tonearm/stream/byte_range.hpp"
@@ -62,9 +63,20 @@ std::optional<audio_ref> stream_handler::cached(std::int64_t id) const {
 
 std::optional<audio_ref> stream_handler::lookup(std::int64_t id) const {
   if (auto ref = cached(id)) return ref;
-  auto song = catalog_.find_song(id);
-  if (!song) return std::nullopt;
-  audio_ref ref{song->blob_key, song->mime_type};
+  audio_ref ref;
+  try {
+    auto song = catalog_.find_song(id);
+    if (!song) return std::nullopt;
+    ref = audio_ref{song->blob_key, song->mime_type};
+  } catch (const api_error& e) {
+    // PostgreSQL is away: a song played lately is still found (the directory in Redis);
+    // anything else gets the database's 503.
+    if (e.code() != errc::unavailable) throw;
+    auto known = directory_.find(id);
+    if (!known) throw;
+    spdlog::warn("song {} found in the song directory while PostgreSQL is unavailable ({})", id, e.what());
+    ref = std::move(*known);
+  }
   std::lock_guard lock(cache_->mutex);
   if (cache_->songs.size() >= 100000) cache_->songs.clear();
   cache_->songs.emplace(id, ref);
@@ -99,7 +111,7 @@ void stream_handler::count_play(const http::request& req, const http::response& 
   if (!play_start) return;
   // The listener: address and user agent, hashed to keep the Redis key short.
   auto client = std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
-  plays_.enqueue(id, std::move(client), song.blob_key);
+  plays_.enqueue(id, std::move(client), song);
 }
 
 // `hot_size`: the song's size in the hot cache when it is there (asked by the caller:

@@ -13,21 +13,17 @@
 #include "tonearm/stream/hot_cache.hpp"
 #include "tonearm/stream/play_counter.hpp"
 #include "tonearm/stream/play_recorder.hpp"
+#include "tonearm/stream/song_directory.hpp"
 
 namespace tonearm::stream {
 
-// What streaming needs of a song; immutable once ingested (a new recording is a new
-// song), so it is cached in-process.
-struct audio_ref {
-  std::string blob_key;
-  std::string mime_type;
-};
-
 class stream_handler final {
  public:
-  stream_handler(store::catalog_repository& catalog, const store::blob_store& blobs, play_recorder& plays,
-                 hot_cache& hot)
-      : catalog_(catalog), blobs_(blobs), plays_(plays), hot_(hot) {}
+  // Songs are looked up in `catalog` (and kept in-process); while PostgreSQL is
+  // unavailable, in `directory` (songs played lately, by any instance).
+  stream_handler(store::catalog_repository& catalog, const song_directory& directory, const store::blob_store& blobs,
+                 play_recorder& plays, hot_cache& hot)
+      : catalog_(catalog), directory_(directory), blobs_(blobs), plays_(plays), hot_(hot) {}
   http::response operator()(const http::request& req) const;
   // The same answer without blocking, when the song and its hot status are already in
   // memory and the body comes from the blob store (play starts too: they are queued).
@@ -41,6 +37,7 @@ class stream_handler final {
   void count_play(const http::request& req, const http::response& res, std::int64_t id, const audio_ref& song) const;
 
   store::catalog_repository& catalog_;
+  const song_directory& directory_;
   const store::blob_store& blobs_;
   play_recorder& plays_;
   hot_cache& hot_;

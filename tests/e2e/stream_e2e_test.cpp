@@ -172,14 +172,29 @@ TEST_F(StreamTest, MissingBlobIs500AndLoggedNotACrash) {
   EXPECT_NE(server->process().output().find("audio missing from the blob store"), std::string::npos);
 }
 
-TEST_F(StreamTest, PostgresGoneSongsAlreadyResolvedStillPlayAndTheRestRecover) {
+TEST_F(StreamTest, PostgresGoneSongsPlayedLatelyStillPlayAndTheRestRecover) {
   // tonearm reaches PostgreSQL through a proxy that the test cuts: a database restart.
   auto pg_port = std::stoi(db.url().substr(db.url().rfind(':') + 1));
   tcp_proxy pg(pg_port);
   server_process s(with_port(db.url(), pg.port()), redis.url(),
                    {{"TONEARM_BLOB_DIR", blobs.path()}, {"TONEARM_DB_TIMEOUT_MS", "1000"}});
-  auto other = "/v1/songs/" + db.query("SELECT id FROM songs WHERE title = 'So What'")[0] + "/stream";
-  ASSERT_EQ(http_request(s.port(), "GET", url()).status, 200);
+  auto stream_url = [&](const std::string& title) {
+    return "/v1/songs/" + db.query("SELECT id FROM songs WHERE title = '" + title + "'")[0] + "/stream";
+  };
+  auto so_what = stream_url("So What"), hoppipolla = stream_url("Hoppípolla");
+  auto so_what_bytes = file_bytes(fs::path(test_audio_dir()) / "24-So-What.flac");
+  ASSERT_EQ(http_request(s.port(), "GET", url()).status, 200);  // resolved by this server
+  // So What is played on another server only: the song directory in Redis learns it.
+  auto directory_has = [&](const std::string& stream) {
+    auto id = stream.substr(10, stream.size() - 17);
+    return run_command({"redis-cli", "-p", std::to_string(redis.port()), "EXISTS", "tonearm:song:" + id}, {})
+               .output.find('1') != std::string::npos;
+  };
+  ASSERT_EQ(http_request(server->port(), "GET", so_what).status, 200);
+  for (int i = 0; i < 50 && !directory_has(so_what); ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(directory_has(so_what));
+  EXPECT_FALSE(directory_has(hoppipolla));
+
   pg.cut();
   auto whole = http_request(s.port(), "GET", url());
   EXPECT_EQ(whole.status, 200) << whole.body;
@@ -187,14 +202,20 @@ TEST_F(StreamTest, PostgresGoneSongsAlreadyResolvedStillPlayAndTheRestRecover) {
   auto seek = http_request(s.port(), "GET", url(), {{"Range", "bytes=100000-"}});
   EXPECT_EQ(seek.status, 206);
   EXPECT_TRUE(seek.body == karma.substr(100000));
-  // A song this server never looked up needs the database: a clear 503, not a hang.
-  auto unknown = http_request(s.port(), "GET", other);
+  auto elsewhere = http_request(s.port(), "GET", so_what);
+  EXPECT_EQ(elsewhere.status, 200) << "found in the song directory: " << elsewhere.body;
+  EXPECT_EQ(elsewhere.header("Content-Type"), "audio/flac");
+  EXPECT_TRUE(elsewhere.body == so_what_bytes);
+  EXPECT_NE(s.process().output().find("found in the song directory while PostgreSQL is unavailable"),
+            std::string::npos);
+  // A song nobody played lately needs the database: a clear 503, not a hang.
+  auto unknown = http_request(s.port(), "GET", hoppipolla);
   EXPECT_EQ(unknown.status, 503) << unknown.body;
   EXPECT_NE(unknown.body.find("\"code\":\"unavailable\""), std::string::npos) << unknown.body;
   pg.restore();
   int status = 0;
   for (int i = 0; i < 50 && status != 200; ++i, std::this_thread::sleep_for(100ms))
-    status = http_request(s.port(), "GET", other).status;
+    status = http_request(s.port(), "GET", hoppipolla).status;
   EXPECT_EQ(status, 200) << "the pool reconnects once the database is back";
   ASSERT_EQ(s.terminate(), 0);
 }

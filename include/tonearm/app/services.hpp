@@ -11,6 +11,7 @@
 #include "tonearm/stream/hot_cache.hpp"
 #include "tonearm/stream/play_counter.hpp"
 #include "tonearm/stream/play_recorder.hpp"
+#include "tonearm/stream/song_directory.hpp"
 
 #include <condition_variable>
 #include <stop_token>
@@ -32,7 +33,8 @@ struct services {
   catalog::search_service search;
   stream::play_counter plays;
   stream::hot_cache hot;
-  stream::play_recorder recorder;  // after plays and hot: stops before them
+  stream::song_directory directory;
+  stream::play_recorder recorder;  // after plays, hot and directory: stops before them
   store::account_repository users;
   store::playlist_repository playlists;
   tonearm::accounts::password_hasher hasher;

@@ -1,8 +1,8 @@
 // Records play starts off the request path. A stream answers at once (on the I/O
 // thread when everything it needs is in memory); its play goes into a bounded queue
 // that a background thread sends to Redis in batches (one round trip for up to 256
-// plays), telling the hot cache which songs crossed the threshold. A full queue (Redis
-// slow) drops counts, never delays playback.
+// plays), telling the hot cache which songs crossed the threshold and the song directory
+// where their audio is. A full queue (Redis slow) drops counts, never delays playback.
 #pragma once
 
 #include <chrono>
@@ -16,18 +16,21 @@
 
 #include "tonearm/stream/hot_cache.hpp"
 #include "tonearm/stream/play_counter.hpp"
+#include "tonearm/stream/song_directory.hpp"
 
 namespace tonearm::stream {
 
 class play_recorder {
  public:
-  play_recorder(const play_counter& counter, hot_cache& hot, std::size_t max_queued = 65536);
+  // `directory` may be null (no song directory).
+  play_recorder(const play_counter& counter, hot_cache& hot, const song_directory* directory = nullptr,
+                std::size_t max_queued = 65536);
   ~play_recorder();
   play_recorder(const play_recorder&) = delete;
   play_recorder& operator=(const play_recorder&) = delete;
 
   // Queues one play start; false (not counted) when the queue is full or stopped.
-  bool enqueue(std::int64_t song, std::string client, std::string blob_key);
+  bool enqueue(std::int64_t song, std::string client, audio_ref audio);
   // Waits until every play queued before the call has been sent to Redis, at most
   // `timeout`; false on timeout. Charts call it so a listener sees their own plays.
   bool drain(std::chrono::milliseconds timeout);
@@ -40,12 +43,13 @@ class play_recorder {
   struct item {
     std::int64_t song;
     std::string client;
-    std::string blob_key;
+    audio_ref audio;
   };
   void run(std::stop_token stop);
 
   const play_counter& counter_;
   hot_cache& hot_;
+  const song_directory* directory_;
   const std::size_t max_queued_;
   mutable std::mutex mutex_;
   std::condition_variable_any wake_;     // the worker: new plays

@@ -56,6 +56,12 @@ TEST(Config, StreamChunkBytesIsBounded) {
   EXPECT_THROW(load_config("", {{"TONEARM_STREAM_CHUNK_BYTES", "1073741824"}}), config_error);
 }
 
+TEST(Config, SongDirectoryTtlIsDaysByDefaultAndZeroTurnsItOff) {
+  EXPECT_EQ(load_config("", {}).song_directory_ttl, std::chrono::seconds(30 * 86400));
+  EXPECT_EQ(load_config("", {{"TONEARM_SONG_DIRECTORY_TTL_SECONDS", "0"}}).song_directory_ttl.count(), 0);
+  EXPECT_THROW(load_config(R"({"song_directory_ttl_seconds":-1})", {}), config_error);
+}
+
 TEST(Config, TimeoutsAreMilliseconds) {
   auto c = load_config("", {{"TONEARM_HEADER_TIMEOUT_MS", "250"}});
   EXPECT_EQ(c.header_timeout, std::chrono::milliseconds(250));

@@ -1,0 +1,42 @@
+// Where each recently played song's audio is, kept in Redis so that playback goes on
+// while PostgreSQL is away (a restart, a failover, a partition). The stream handler
+// asks it only when the database is unavailable; the play recorder writes it, one
+// pipeline per batch of plays, so a song stays findable for `ttl` after its last
+// counted play. Any Redis trouble just means "not found".
+//
+//   tonearm:song:{id}  ->  "{mime_type}\n{blob_key}"   (EX ttl)
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tonearm/store/redis_client.hpp"
+
+namespace tonearm::stream {
+
+// What streaming needs of a song; immutable once ingested (a new recording is a new
+// song), so it may be cached anywhere.
+struct audio_ref {
+  std::string blob_key;
+  std::string mime_type;
+};
+
+class song_directory {
+ public:
+  // `ttl` 0 turns the directory off (nothing written, nothing found).
+  song_directory(store::redis_client& redis, std::chrono::seconds ttl) : redis_(redis), ttl_(ttl) {}
+  bool enabled() const { return ttl_.count() > 0; }
+  // Writes (and renews) the entries in one round trip; false when Redis did not take them.
+  bool remember_many(const std::vector<std::pair<std::int64_t, audio_ref>>& songs) const;
+  std::optional<audio_ref> find(std::int64_t id) const;
+
+ private:
+  store::redis_client& redis_;
+  const std::chrono::seconds ttl_;
+};
+
+}  // namespace tonearm::stream
