@@ -1,6 +1,8 @@
 -- wrk script: GET a random 256 KiB range of a random file from a list.
--- The list (wrk ... -- LIST) has one "path size" per line.
+-- The list (wrk ... -- LIST) has one "path size" per line. With TONEARM_BENCH_TOKEN
+-- set, each request carries it as a bearer token.
 local paths, sizes = {}, {}
+local token = os.getenv("TONEARM_BENCH_TOKEN")
 local span = 262144
 
 function init(args)
@@ -17,5 +19,7 @@ end
 function request()
   local i = math.random(#paths)
   local first = math.random(0, sizes[i] - span)
-  return wrk.format("GET", paths[i], { Range = "bytes=" .. first .. "-" .. (first + span - 1) })
+  local headers = { Range = "bytes=" .. first .. "-" .. (first + span - 1) }
+  if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
+  return wrk.format("GET", paths[i], headers)
 end

@@ -22,13 +22,14 @@ std::string address_of(const http::request& req) { return req.remote.empty() ? "
 }  // namespace
 
 account_handlers::account_handlers(store::account_repository& repo, store::catalog_repository& catalog,
-                                   rate_limiter& limiter, const password_hasher& hasher, account_settings settings)
+                                   rate_limiter& limiter, const password_hasher& hasher, account_settings settings,
+                                   token_cache* tokens)
     : repo_(repo),
       catalog_(catalog),
       limiter_(limiter),
       hasher_(hasher),
       settings_(settings),
-      auth_(repo),
+      auth_(repo, tokens),
       hash_slots_(std::clamp(settings.hash_concurrency, 1, 256)) {}
 
 template <class F>
@@ -90,7 +91,7 @@ http::response account_handlers::login(const http::request& req) {
 
 http::response account_handlers::logout(const http::request& req) {
   auth_.require(req);
-  repo_.delete_session(token_hash(authenticator::token_of(req)));
+  auth_.end_session(req);
   return no_content();
 }
 

@@ -24,7 +24,7 @@ struct account_settings {
 class account_handlers final {
  public:
   account_handlers(store::account_repository& repo, store::catalog_repository& catalog, rate_limiter& limiter,
-                   const password_hasher& hasher, account_settings settings);
+                   const password_hasher& hasher, account_settings settings, token_cache* tokens = nullptr);
 
   // POST /v1/users {"username","password"} -> 201 user
   http::response register_user(const http::request& req);

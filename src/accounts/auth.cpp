@@ -4,6 +4,8 @@
 #include "tonearm/accounts/credentials.hpp"
 #include "tonearm/core/error.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace tonearm::accounts {
 
 namespace {
@@ -40,6 +42,44 @@ std::optional<user> authenticator::current(const http::request& req) const {
   if (token.size() <= 256) u = repo_.user_by_token(token_hash(token));
   if (!u) throw api_error(errc::unauthorized, "the token is invalid or has expired; log in again");
   return u;
+}
+
+std::int64_t authenticator::require_id(const http::request& req) const {
+  auto token = token_of(req);
+  if (token.empty()) throw api_error(errc::unauthorized, "this needs a signed-in user: send 'Authorization: Bearer <token>'");
+  if (token.size() > 256) throw api_error(errc::unauthorized, "the token is invalid or has expired; log in again");
+  auto hash = token_hash(token);
+  if (tokens_)
+    if (auto id = tokens_->fresh(hash)) return *id;
+  std::optional<store::account_repository::session_info> session;
+  try {
+    session = repo_.session_by_token(hash);
+  } catch (const api_error& e) {
+    if (e.code() != errc::unavailable || !tokens_) throw;
+    auto id = tokens_->last_known(hash);
+    if (!id) throw;
+    spdlog::warn("token of user {} taken on its last known state while PostgreSQL is unavailable ({})", *id, e.what());
+    return *id;
+  }
+  if (!session) {
+    if (tokens_) tokens_->forget_if_known(hash);  // revoked or expired since: not even during an outage
+    throw api_error(errc::unauthorized, "the token is invalid or has expired; log in again");
+  }
+  if (tokens_) tokens_->remember(hash, session->user_id, session->expires_at);
+  return session->user_id;
+}
+
+std::optional<std::int64_t> authenticator::recent_id(const http::request& req) const {
+  if (!tokens_) return std::nullopt;
+  auto token = token_of(req);
+  if (token.empty() || token.size() > 256) return std::nullopt;
+  return tokens_->fresh(token_hash(token));
+}
+
+void authenticator::end_session(const http::request& req) const {
+  auto hash = token_hash(token_of(req));
+  repo_.delete_session(hash);
+  if (tokens_) tokens_->forget(hash);
 }
 
 user authenticator::require(const http::request& req) const {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "tonearm/accounts/token_cache.hpp"
 #include "tonearm/accounts/types.hpp"
 #include "tonearm/http/request.hpp"
 #include "tonearm/store/account_repository.hpp"
@@ -12,7 +13,8 @@ namespace tonearm::accounts {
 
 class authenticator {
  public:
-  explicit authenticator(store::account_repository& repo) : repo_(repo) {}
+  // `tokens` may be null: every check asks the database.
+  authenticator(store::account_repository& repo, token_cache* tokens) : repo_(repo), tokens_(tokens) {}
 
   // The token of `req`: "Authorization: Bearer <token>", or for GET requests the
   // `access_token` query parameter (RFC 6750 2.3; an <audio> element cannot send
@@ -24,9 +26,20 @@ class authenticator {
   std::optional<user> current(const http::request& req) const;
   // The signed-in user; throws api_error(unauthorized) when there is none.
   user require(const http::request& req) const;
+  // For gates (search and streaming with anonymous access off): the signed-in user's
+  // id. A token confirmed lately is not checked again; while PostgreSQL is unavailable
+  // the last word on it from any instance stands. Throws api_error(unauthorized)
+  // when there is no valid token.
+  std::int64_t require_id(const http::request& req) const;
+  // The same from this process's memory only (never blocks: for the I/O thread);
+  // nullopt when the token was not confirmed lately.
+  std::optional<std::int64_t> recent_id(const http::request& req) const;
+  // Logout: the session is gone from the database and from the caches.
+  void end_session(const http::request& req) const;
 
  private:
   store::account_repository& repo_;
+  token_cache* tokens_;
 };
 
 }  // namespace tonearm::accounts

@@ -101,6 +101,7 @@ const std::vector<key_spec>& keys() {
       int_key("hot_max_bytes", 0, 1LL << 40, [](config& c, long long n) { c.hot_max_bytes = static_cast<std::uint64_t>(n); }),
       int_key("hot_local_bytes", 0, 1LL << 40, [](config& c, long long n) { c.hot_local_bytes = static_cast<std::uint64_t>(n); }),
       int_key("hot_ttl_seconds", 1, 86400 * 30, [](config& c, long long n) { c.hot_ttl = std::chrono::seconds(n); }),
+      int_key("token_cache_seconds", 0, 3600, [](config& c, long long n) { c.token_cache = std::chrono::seconds(n); }),
       int_key("song_directory_ttl_seconds", 0, 86400 * 366, [](config& c, long long n) { c.song_directory_ttl = std::chrono::seconds(n); }),
       bool_key("anonymous_access", &config::anonymous_access),
       bool_key("sendfile", &config::sendfile),

@@ -30,12 +30,13 @@ http::router build_routes(services& s) {
   auto acct = std::make_shared<tonearm::accounts::account_handlers>(
       s.users, s.catalog, s.limiter, s.hasher,
       tonearm::accounts::account_settings{s.cfg.session_ttl, s.cfg.login_attempts_per_user, s.cfg.login_attempts_per_address,
-                                 s.cfg.password_hash_concurrency});
+                                 s.cfg.password_hash_concurrency},
+      &s.tokens);
   // With anonymous_access off, search and streaming need a token too.
   auto gate = [acct, open = s.cfg.anonymous_access](http::handler h) -> http::handler {
     if (open) return h;
     return [acct, h](request& q) {
-      acct->auth().require(q);
+      acct->auth().require_id(q);
       return h(q);
     };
   };
@@ -49,8 +50,13 @@ http::router build_routes(services& s) {
   auto stream = gate([streamer](request& q) { return (*streamer)(q); });
   if (s.cfg.anonymous_access)
     r.add("GET", "/v1/songs/{id}/stream", [streamer](request& q) { return streamer->fast(q); }, stream);
-  else
-    r.add("GET", "/v1/songs/{id}/stream", stream);  // the token check needs the database
+  else  // on the I/O thread when the token was confirmed lately too
+    r.add("GET", "/v1/songs/{id}/stream",
+          [acct, streamer](request& q) -> std::optional<http::response> {
+            if (!acct->auth().recent_id(q)) return std::nullopt;
+            return streamer->fast(q);
+          },
+          stream);
   r.add("GET", "/v1/charts/top", gate(stream::charts_handler(s.catalog, s.plays, s.recorder)));
 
   auto a = [&](auto fn) { return bind(acct, fn); };

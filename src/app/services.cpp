@@ -28,7 +28,8 @@ services::services(const config& c)
       users(db),
       playlists(db, c.playlist_max_items),
       hasher(accounts::password_cost{c.password_hash_ops, c.password_hash_memory_kib}),
-      limiter(redis, c.login_window) {}
+      limiter(redis, c.login_window),
+      tokens(redis, c.token_cache) {}
 
 namespace {
 void flush_once(services& s) {

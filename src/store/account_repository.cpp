@@ -144,6 +144,18 @@ std::optional<accounts::user> account_repository::user_by_token(const std::strin
   });
 }
 
+std::optional<account_repository::session_info> account_repository::session_by_token(
+    const std::string& token_hash) const {
+  return db_.with_connection([&](pqxx::connection& c) -> std::optional<session_info> {
+    pqxx::read_transaction tx(c);
+    auto r = tx.exec_params("SELECT user_id, floor(extract(epoch FROM expires_at))::bigint FROM tokens"
+                            " WHERE token_hash = $1::bytea AND expires_at > now()",
+                            bytea(token_hash));
+    if (r.empty()) return std::nullopt;
+    return session_info{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
+  });
+}
+
 void account_repository::delete_session(const std::string& token_hash) const {
   db_.with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);

@@ -313,5 +313,44 @@ TEST_F(ClosedCatalogTest, SearchAndStreamNeedAToken) {
   EXPECT_NE(log.find("access_token=REDACTED"), std::string::npos);
 }
 
+TEST_F(ClosedCatalogTest, TokensConfirmedLatelyKeepStreamingWhilePostgresIsAway) {
+  using namespace std::chrono_literals;
+  auto [id, token] = user("listener");
+  // Two instances reach PostgreSQL through a proxy that the test cuts: a database restart.
+  tcp_proxy pg(std::stoi(db.url().substr(db.url().rfind(':') + 1)));
+  std::map<std::string, std::string> env{{"TONEARM_BLOB_DIR", blobs.path()},
+                                         {"TONEARM_ANONYMOUS_ACCESS", "false"},
+                                         {"TONEARM_TOKEN_CACHE_SECONDS", "1"},
+                                         {"TONEARM_DB_TIMEOUT_MS", "1000"}};
+  server_process a(with_port(db.url(), pg.port()), redis_url(), env), b(with_port(db.url(), pg.port()), redis_url(), env);
+  auto stream = "/v1/songs/" + std::to_string(songs[0]) + "/stream";
+  auto play = [&](server_process& s, const std::string& t) {
+    return http_request(s.port(), "GET", stream, {{"Range", "bytes=0-9"}, {"Authorization", "Bearer " + t}}).status;
+  };
+  ASSERT_EQ(play(a, token), 206);            // a confirms the token with the database
+  ASSERT_EQ(play(b, login("listener")), 206);  // b knows the song, not this token
+
+  pg.cut();
+  EXPECT_EQ(play(a, token), 206) << "confirmed lately by a";
+  EXPECT_EQ(play(b, token), 206) << "never seen by b: the last word from Redis";
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(play(a, token), 206) << "older than token_cache_seconds, still the last word";
+  EXPECT_NE(a.process().output().find("while PostgreSQL is unavailable"), std::string::npos);
+  EXPECT_EQ(play(b, "not-a-token-anyone-issued"), 503) << "an unknown token cannot be judged without the database";
+  pg.restore();
+
+  // Logout on a third instance: a and b refuse the token within token_cache_seconds,
+  // and not even a database outage brings it back.
+  ASSERT_EQ(call("DELETE", "/v1/sessions/current", token).status, 204);
+  int status = 0;
+  for (int i = 0; i < 50 && status != 401; ++i, std::this_thread::sleep_for(100ms)) status = play(a, token);
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(play(b, token), 401);
+  pg.cut();
+  EXPECT_EQ(play(a, token), 503);
+  EXPECT_EQ(play(b, token), 503);
+  pg.restore();
+}
+
 }  // namespace
 }  // namespace tonearm::testing

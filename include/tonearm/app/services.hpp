@@ -3,6 +3,7 @@
 
 #include "tonearm/accounts/credentials.hpp"
 #include "tonearm/accounts/rate_limiter.hpp"
+#include "tonearm/accounts/token_cache.hpp"
 #include "tonearm/app/config.hpp"
 #include "tonearm/catalog/search_service.hpp"
 #include "tonearm/store/account_repository.hpp"
@@ -39,6 +40,7 @@ struct services {
   store::playlist_repository playlists;
   tonearm::accounts::password_hasher hasher;
   tonearm::accounts::rate_limiter limiter;
+  tonearm::accounts::token_cache tokens;
 
   // Flushes play counts to PostgreSQL every play_flush seconds until stopped.
   void start_play_flusher();

@@ -34,6 +34,12 @@ class account_repository {
   std::string create_session(std::int64_t user_id, const std::string& token_hash, std::chrono::seconds ttl) const;
   // The user of an unexpired session token hash.
   std::optional<accounts::user> user_by_token(const std::string& token_hash) const;
+  // The user id and expiry (Unix seconds) of an unexpired session token hash.
+  struct session_info {
+    std::int64_t user_id = 0;
+    std::int64_t expires_at = 0;
+  };
+  std::optional<session_info> session_by_token(const std::string& token_hash) const;
   void delete_session(const std::string& token_hash) const;
   // Deletes the user's sessions that expired; returns how many.
   std::int64_t delete_expired_sessions(std::int64_t user_id) const;

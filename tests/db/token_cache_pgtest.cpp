@@ -1,0 +1,103 @@
+// The token cache against a real Redis: fresh in this process for a while, the last
+// word for every instance while PostgreSQL is away, gone at logout.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "test_support.hpp"
+#include "tonearm/accounts/credentials.hpp"
+#include "tonearm/accounts/token_cache.hpp"
+#include "tonearm/store/redis_client.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using tonearm::accounts::token_cache;
+using tonearm::accounts::token_hash;
+using tonearm::store::parse_redis_url;
+using tonearm::store::redis_client;
+using tonearm::testing::redis_server;
+
+std::int64_t unix_in(std::chrono::seconds s) {
+  return std::chrono::duration_cast<std::chrono::seconds>((std::chrono::system_clock::now() + s).time_since_epoch())
+      .count();
+}
+
+class TokenCache : public ::testing::Test {
+ protected:
+  redis_server server;
+  redis_client redis{parse_redis_url(server.url())};
+};
+
+TEST_F(TokenCache, FreshForAWhileThenAskedAgain) {
+  token_cache tokens(redis, 1s);
+  auto hash = token_hash("token-a");
+  EXPECT_FALSE(tokens.fresh(hash));
+  tokens.remember(hash, 42, unix_in(3600s));
+  EXPECT_EQ(tokens.fresh(hash), 42);
+  EXPECT_FALSE(tokens.fresh(token_hash("token-b")));
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_FALSE(tokens.fresh(hash)) << "confirmed more than a second ago";
+  EXPECT_EQ(tokens.last_known(hash), 42) << "still the last word while the database is away";
+}
+
+TEST_F(TokenCache, ExpiredSessionsAreNeverTaken) {
+  token_cache tokens(redis, 60s);
+  auto hash = token_hash("short");
+  tokens.remember(hash, 7, unix_in(1s));
+  EXPECT_EQ(tokens.fresh(hash), 7);
+  std::this_thread::sleep_for(2100ms);
+  EXPECT_FALSE(tokens.fresh(hash));
+  EXPECT_FALSE(tokens.last_known(hash));
+  tokens.remember(token_hash("past"), 7, unix_in(-5s));
+  EXPECT_FALSE(tokens.last_known(token_hash("past")));
+}
+
+TEST_F(TokenCache, AnotherInstanceKnowsTheTokenThroughRedisUntilLogout) {
+  token_cache a(redis, 30s), b(redis, 30s);
+  auto hash = token_hash("shared");
+  a.remember(hash, 9, unix_in(600s));
+  auto ttl = redis.command({"TTL", "tonearm:token:" + tonearm::accounts::to_hex(hash)})->integer;
+  EXPECT_GT(ttl, 590) << "expires with the session";
+  EXPECT_LE(ttl, 600);
+  EXPECT_FALSE(b.fresh(hash)) << "Redis is only read while the database is away";
+  EXPECT_EQ(b.last_known(hash), 9);
+  a.forget(hash);
+  EXPECT_FALSE(a.fresh(hash));
+  EXPECT_FALSE(b.last_known(hash));
+}
+
+TEST_F(TokenCache, ForgetIfKnownCostsNothingForStrangers) {
+  token_cache a(redis, 30s), b(redis, 30s);
+  auto hash = token_hash("revoked");
+  a.remember(hash, 5, unix_in(600s));
+  b.forget_if_known(hash);  // b never saw it: the entry in Redis stays
+  EXPECT_EQ(b.last_known(hash), 5);
+  a.forget_if_known(hash);
+  EXPECT_FALSE(a.last_known(hash));
+  EXPECT_FALSE(b.last_known(hash));
+}
+
+TEST_F(TokenCache, OffMalformedOrRedisGone) {
+  token_cache off(redis, 0s);
+  auto hash = token_hash("x");
+  off.remember(hash, 1, unix_in(600s));
+  EXPECT_FALSE(off.fresh(hash));
+  EXPECT_FALSE(off.last_known(hash));
+  EXPECT_EQ(redis.command({"DBSIZE"})->integer, 0) << "off writes nothing";
+
+  token_cache on(redis, 30s);
+  auto key = "tonearm:token:" + tonearm::accounts::to_hex(hash);
+  for (std::string bad : {"1", "x 99999999999", "0 99999999999", "1 2 3", "5 "}) {
+    redis.command({"SET", key, bad});
+    EXPECT_FALSE(on.last_known(hash)) << bad;
+  }
+  on.remember(hash, 3, unix_in(600s));
+  server.stop();
+  EXPECT_EQ(on.fresh(hash), 3) << "memory needs no Redis";
+  EXPECT_FALSE(on.last_known(token_hash("y")));
+  on.forget(hash);  // no throw with Redis gone
+  EXPECT_FALSE(on.fresh(hash));
+}
+
+}  // namespace
