@@ -1,8 +1,8 @@
 -- wrk script: GET a random 256 KiB range of a random file from a list.
--- The list (wrk ... -- LIST) has one "path size" per line. With TONEARM_BENCH_TOKEN
+-- The list (wrk ... -- LIST) has one "path size" per line. With BENCH_TOKEN
 -- set, each request carries it as a bearer token.
 local paths, sizes = {}, {}
-local token = os.getenv("TONEARM_BENCH_TOKEN")
+local token = os.getenv("BENCH_TOKEN")
 local span = 262144
 
 function init(args)
