@@ -78,8 +78,9 @@ std::optional<std::int64_t> authenticator::recent_id(const http::request& req) c
 
 void authenticator::end_session(const http::request& req) const {
   auto hash = token_hash(token_of(req));
+  auto session = repo_.session_by_token(hash);
   repo_.delete_session(hash);
-  if (tokens_) tokens_->forget(hash);
+  if (tokens_ && session) tokens_->forget(hash, session->expires_at);
 }
 
 user authenticator::require(const http::request& req) const {

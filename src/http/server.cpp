@@ -124,15 +124,21 @@ bool is_quiet(const beast::error_code& ec) {
          ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe;
 }
 
-response call_handler(const route& r, request& req) {
+// Runs a handler (or a fast path), turning what it throws into an error response.
+template <class F>
+auto guarded(const route& r, request& req, F&& fn) -> decltype(fn()) {
   try {
-    return r.handler(req);
+    return fn();
   } catch (const api_error& e) {
     return error_response(e.code(), e.what(), e.details());
   } catch (const std::exception& e) {
     spdlog::error("request_id={} handler for {} {} failed: {}", req.request_id, req.method, r.pattern, e.what());
     return error_response(errc::internal, "internal error");
   }
+}
+
+response call_handler(const route& r, request& req) {
+  return guarded(r, req, [&] { return r.handler(req); });
 }
 
 }  // namespace
@@ -174,13 +180,8 @@ net::awaitable<response> session::dispatch(request& req) {
   req.path_params = std::move(m.params);
   const route* r = m.route;
   if (r->execution == execution::inline_io) co_return call_handler(*r, req);
-  if (r->fast) {
-    try {
-      if (auto res = r->fast(req)) co_return std::move(*res);
-    } catch (const api_error& e) {
-      co_return error_response(e.code(), e.what(), e.details());
-    }
-  }
+  if (r->fast)
+    if (auto res = guarded(*r, req, [&] { return r->fast(req); })) co_return std::move(*res);
   co_return co_await srv_.offload([r, &req] { return call_handler(*r, req); });
 }
 

@@ -8,6 +8,7 @@
 #include "catalog_rows.hpp"
 #include "tonearm/accounts/credentials.hpp"
 #include "tonearm/core/error.hpp"
+#include "follower_counts.hpp"
 
 namespace tonearm::store {
 
@@ -21,7 +22,7 @@ std::string iso(const std::string& column) {
 }
 
 const std::string user_columns =
-    "u.id, u.username, " + iso("u.created_at") + ", u.followers_count, u.following_count, u.billing_id";
+    "u.id, u.username, " + iso("u.created_at") + ", " + followers_of('u', "u.id") + ", u.following_count, u.billing_id";
 
 accounts::user user_from_row(const pqxx::row& r) {
   accounts::user u;
@@ -41,23 +42,12 @@ void require_user(pqxx::transaction_base& tx, std::int64_t id) {
     throw api_error(errc::not_found, "no user with id " + std::to_string(id));
 }
 
-// Moves the follower's "following" and the followee's "followers" by `delta`,
-// locking the two rows in id order so that A following B while B follows A cannot
-// deadlock.
+// Moves the follower's "following" and the followee's "followers" by `delta`. The
+// rows locked are the follower's own and one of the followee's counter shards, never
+// another user's row: A following B while B follows A cannot deadlock.
 void move_user_counts(pqxx::transaction_base& tx, std::int64_t follower, std::int64_t followee, int delta) {
-  auto following = [&] {
-    tx.exec_params("UPDATE users SET following_count = following_count + $2 WHERE id = $1", follower, delta);
-  };
-  auto followers = [&] {
-    tx.exec_params("UPDATE users SET followers_count = followers_count + $2 WHERE id = $1", followee, delta);
-  };
-  if (follower < followee) {
-    following();
-    followers();
-  } else {
-    followers();
-    following();
-  }
+  tx.exec_params("UPDATE users SET following_count = following_count + $2 WHERE id = $1", follower, delta);
+  add_follower_count(tx, 'u', followee, follower, delta);
 }
 
 page<accounts::user> user_page(pg_pool& db, const std::string& join_column, const std::string& where_column,
@@ -214,7 +204,7 @@ bool change_author_follow(pg_pool& db, std::int64_t user_id, std::int64_t author
     if (!r.empty()) {
       int delta = follow ? 1 : -1;
       tx.exec_params("UPDATE users SET following_count = following_count + $2 WHERE id = $1", user_id, delta);
-      tx.exec_params("UPDATE authors SET followers_count = followers_count + $2 WHERE id = $1", author_id, delta);
+      add_follower_count(tx, 'a', author_id, user_id, delta);
     }
     tx.commit();
     return !r.empty();

@@ -18,9 +18,25 @@ pg_lease::~pg_lease() {
   if (conn_) pool_->release(std::move(conn_));
 }
 
+std::string with_connection_defaults(const std::string& url) {
+  static const std::pair<const char*, const char*> defaults[] = {
+      {"connect_timeout", "3"},   {"tcp_user_timeout", "10000"}, {"keepalives", "1"},
+      {"keepalives_idle", "30"},  {"keepalives_interval", "10"}, {"keepalives_count", "3"},
+  };
+  const bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  std::string out = url;
+  for (const auto& [key, value] : defaults) {
+    if (url.find(std::string(key) + "=") != std::string::npos) continue;
+    if (uri) out += (out.find('?') == std::string::npos ? "?" : "&");
+    else if (!out.empty()) out += " ";
+    out += std::string(key) + "=" + value;
+  }
+  return out;
+}
+
 pg_pool::pg_pool(std::string url, std::size_t size, std::chrono::milliseconds acquire_timeout,
                  std::function<void(pqxx::connection&)> prepare)
-    : url_(std::move(url)), size_(size), acquire_timeout_(acquire_timeout), prepare_(std::move(prepare)) {}
+    : url_(with_connection_defaults(url)), size_(size), acquire_timeout_(acquire_timeout), prepare_(std::move(prepare)) {}
 
 pg_pool::~pg_pool() = default;
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tonearm/core/error.hpp"
+#include "follower_counts.hpp"
 
 namespace tonearm::store {
 
@@ -19,7 +20,7 @@ std::string iso(const std::string& column) {
 }
 
 const std::string playlist_columns = "p.id, p.owner_id, u.username, p.name, p.description, p.is_public, p.snapshot, "
-                                     "p.item_count, p.followers_count, " +
+                                     "p.item_count, " + followers_of('p', "p.id") + ", " +
                                      iso("p.created_at") + ", " + iso("p.updated_at");
 const std::string playlist_from = " FROM playlists p JOIN users u ON u.id = p.owner_id ";
 
@@ -157,6 +158,7 @@ void playlist_repository::remove(std::int64_t id, std::int64_t user_id) const {
     pqxx::work tx(c);
     lock_for_edit(tx, {id, user_id, std::nullopt});
     tx.exec_params("DELETE FROM playlists WHERE id = $1", id);
+    tx.exec_params("DELETE FROM follower_counts WHERE kind = 'p' AND id = $1", id);
     tx.commit();
   });
 }
@@ -289,9 +291,7 @@ bool change_follow(pg_pool& db, std::int64_t user_id, std::int64_t playlist_id, 
                           : tx.exec_params("DELETE FROM playlist_follows WHERE user_id = $1 AND playlist_id = $2"
                                            " RETURNING 1",
                                            user_id, playlist_id);
-    if (!changed.empty())
-      tx.exec_params("UPDATE playlists SET followers_count = followers_count + $2 WHERE id = $1", playlist_id,
-                     follow ? 1 : -1);
+    if (!changed.empty()) add_follower_count(tx, 'p', playlist_id, user_id, follow ? 1 : -1);
     tx.commit();
     return !changed.empty();
   });

@@ -1,6 +1,8 @@
 // The song directory in Redis (see song_directory.hpp).
 #include "tonearm/stream/song_directory.hpp"
 
+#include "tonearm/store/blob_store.hpp"
+
 namespace tonearm::stream {
 
 namespace {
@@ -24,9 +26,13 @@ std::optional<audio_ref> song_directory::find(std::int64_t id) const {
   if (!reply || reply->type != store::redis_reply::kind::string) return std::nullopt;
   auto nl = reply->str.find('\n');
   if (nl == std::string::npos || nl == 0 || nl + 1 == reply->str.size()) return std::nullopt;
-  // The blob key is checked again by the blob store, which refuses anything that is
-  // not a content hash: an entry written by someone else cannot reach other files.
-  return audio_ref{reply->str.substr(nl + 1), reply->str.substr(0, nl)};
+  // Only a content hash and an audio type: an entry written by someone else cannot
+  // reach other files or make the stream fail later.
+  audio_ref ref{reply->str.substr(nl + 1), reply->str.substr(0, nl)};
+  if (!store::valid_blob_key(ref.blob_key) || ref.mime_type.rfind("audio/", 0) != 0 ||
+      ref.mime_type.find_first_of("\r\n") != std::string::npos)
+    return std::nullopt;
+  return ref;
 }
 
 }  // namespace tonearm::stream

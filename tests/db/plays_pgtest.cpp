@@ -80,7 +80,8 @@ TEST(SongDirectory, OffMalformedOrRedisGoneIsNotFound) {
   EXPECT_TRUE(dir.remember_many({{5, ref}, {6, audio_ref{std::string(64, 'e'), "audio/flac"}}}));
   EXPECT_EQ(dir.find(5)->blob_key, ref.blob_key);
   EXPECT_EQ(dir.find(6)->mime_type, "audio/flac");
-  for (const std::string& bad : std::vector<std::string>{"no newline", "\n" + ref.blob_key, "audio/mpeg\n"}) {
+  for (const std::string& bad : std::vector<std::string>{"no newline", "\n" + ref.blob_key, "audio/mpeg\n", "audio/mpeg\n../../../etc/passwd",
+                                                  "text/html\n" + ref.blob_key}) {
     redis.command({"SET", "tonearm:song:5", bad});
     EXPECT_FALSE(dir.find(5)) << bad;
   }

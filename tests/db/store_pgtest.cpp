@@ -50,6 +50,19 @@ TEST(PgPool, UnreachableServerIsUnavailableNotAHang) {
   }
 }
 
+TEST(PgPool, ASilentServerIsUnavailableAfterTheConnectTimeoutNotAHang) {
+  tonearm::testing::silent_server silent;  // accepts, never answers: a partitioned or hung server
+  pg_pool pool("postgresql://postgres@127.0.0.1:" + std::to_string(silent.port()) + "/x", 2, 500ms);
+  auto start = std::chrono::steady_clock::now();
+  try {
+    backend_pid(pool);
+    FAIL() << "expected api_error";
+  } catch (const api_error& e) {
+    EXPECT_EQ(e.code(), errc::unavailable);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "connect_timeout (3 s), not the kernel's minutes";
+}
+
 TEST(PgPool, ExhaustedPoolTimesOutWithUnavailable) {
   scratch_database db;
   pg_pool pool(db.url(), 1, 100ms);

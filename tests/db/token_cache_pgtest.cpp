@@ -44,9 +44,9 @@ TEST_F(TokenCache, FreshForAWhileThenAskedAgain) {
 TEST_F(TokenCache, ExpiredSessionsAreNeverTaken) {
   token_cache tokens(redis, 60s);
   auto hash = token_hash("short");
-  tokens.remember(hash, 7, unix_in(1s));
+  tokens.remember(hash, 7, unix_in(2s));  // whole seconds: expires in more than 1 s
   EXPECT_EQ(tokens.fresh(hash), 7);
-  std::this_thread::sleep_for(2100ms);
+  std::this_thread::sleep_for(3100ms);
   EXPECT_FALSE(tokens.fresh(hash));
   EXPECT_FALSE(tokens.last_known(hash));
   tokens.remember(token_hash("past"), 7, unix_in(-5s));
@@ -62,9 +62,32 @@ TEST_F(TokenCache, AnotherInstanceKnowsTheTokenThroughRedisUntilLogout) {
   EXPECT_LE(ttl, 600);
   EXPECT_FALSE(b.fresh(hash)) << "Redis is only read while the database is away";
   EXPECT_EQ(b.last_known(hash), 9);
-  a.forget(hash);
+  a.forget(hash, unix_in(600s));  // logout
   EXPECT_FALSE(a.fresh(hash));
   EXPECT_FALSE(b.last_known(hash));
+  auto key = "tonearm:token:" + tonearm::accounts::to_hex(hash);
+  EXPECT_EQ(redis.command({"GET", key})->str, "revoked");
+  EXPECT_GT(redis.command({"TTL", key})->integer, 590) << "a tombstone for the rest of the session";
+  // A check that read the session just before the logout writes it back: refused.
+  a.remember(hash, 9, unix_in(600s));
+  EXPECT_FALSE(a.fresh(hash)) << "logged out here";
+  b.remember(hash, 9, unix_in(600s));
+  EXPECT_EQ(redis.command({"GET", key})->str, "revoked");
+  token_cache c(redis, 30s);
+  EXPECT_FALSE(c.last_known(hash));
+}
+
+TEST_F(TokenCache, InAnOutageRedisHasTheLastWordAndMemoryOnlyWhenRedisIsGoneToo) {
+  token_cache a(redis, 30s);
+  auto hash = token_hash("elsewhere");
+  a.remember(hash, 11, unix_in(600s));
+  token_cache(redis, 30s).forget(hash, unix_in(600s));  // logout on another instance
+  EXPECT_EQ(a.fresh(hash), 11) << "for up to token_cache_seconds";
+  EXPECT_FALSE(a.last_known(hash)) << "Redis says revoked: memory does not bring it back";
+  auto other = token_hash("other");
+  a.remember(other, 12, unix_in(600s));
+  server.stop();
+  EXPECT_EQ(a.last_known(other), 12) << "Redis gone too: this process's memory";
 }
 
 TEST_F(TokenCache, ForgetIfKnownCostsNothingForStrangers) {
@@ -96,7 +119,7 @@ TEST_F(TokenCache, OffMalformedOrRedisGone) {
   server.stop();
   EXPECT_EQ(on.fresh(hash), 3) << "memory needs no Redis";
   EXPECT_FALSE(on.last_known(token_hash("y")));
-  on.forget(hash);  // no throw with Redis gone
+  on.forget(hash, unix_in(600s));  // no throw with Redis gone
   EXPECT_FALSE(on.fresh(hash));
 }
 

@@ -127,12 +127,15 @@ tcp_proxy::~tcp_proxy() {
 }
 
 void tcp_proxy::cut() {
-  cut_ = true;
   std::lock_guard lock(mutex_);
+  cut_ = true;
   for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
 }
 
-void tcp_proxy::restore() { cut_ = false; }
+void tcp_proxy::restore() {
+  std::lock_guard lock(mutex_);
+  cut_ = false;
+}
 
 void tcp_proxy::accept_loop() {
   while (!stop_) {
@@ -155,6 +158,11 @@ void tcp_proxy::accept_loop() {
       continue;
     }
     std::lock_guard lock(mutex_);
+    if (cut_) {  // cut while this one was connecting
+      ::close(upstream);
+      ::close(client);
+      continue;
+    }
     open_.push_back(client);
     open_.push_back(upstream);
     pumps_.emplace_back([this, client, upstream] { pump(client, upstream); });
@@ -189,7 +197,7 @@ void tcp_proxy::pump(int client, int upstream) {
 }
 
 std::string with_port(const std::string& url, int port) {
-  auto at = url.find('@');
+  auto at = url.rfind('@');
   auto colon = url.find(':', at == std::string::npos ? url.find("//") + 2 : at);
   auto slash = url.find('/', colon);
   if (colon == std::string::npos || slash == std::string::npos) throw std::invalid_argument("no port in " + url);

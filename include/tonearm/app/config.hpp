@@ -39,8 +39,8 @@ struct config {
   std::chrono::seconds hot_window{300};
   std::uint64_t hot_max_bytes = 256ULL << 20;       // memory cap of the hot cache in Redis
   std::chrono::seconds hot_ttl{3600};
-  std::chrono::seconds song_directory_ttl{30 * 86400};
-  std::chrono::seconds token_cache{30};  // a token confirmed this recently is not checked again (0: off)  // songs playable without PostgreSQL (0: off)
+  std::chrono::seconds song_directory_ttl{30 * 86400};  // songs playable without PostgreSQL (0: off)
+  std::chrono::seconds token_cache{30};  // a token confirmed this recently is not checked again (0: off)
   std::uint64_t hot_local_bytes = 64ULL << 20;      // hot chunks also kept in this process
   std::size_t stream_chunk_bytes = 56 * 1024;        // largest piece of a streamed body in memory
   bool sendfile = true;                              // single-range blob bodies with sendfile(2)
