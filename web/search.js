@@ -1,6 +1,7 @@
 // Search as you type: debounced, with stale requests aborted and out-of-order answers
-// ignored; songs, artists and albums in groups; genre and year filters; the query
-// is kept in the address (#/search?q=...) so a reload or a shared link shows the same.
+// ignored; songs, artists and albums in groups; genre and year filters (alone they
+// browse: the catalog's genres are offered when the box is empty); the query is kept
+// in the address (#/search?q=...) so a reload or a shared link shows the same.
 import { api } from './api.js';
 import { h, replace, debounce, year } from './dom.js';
 import { songList } from './songlist.js';
@@ -8,7 +9,8 @@ import { playList } from './player.js';
 import { reportError, messageFor } from './status.js';
 
 const DEBOUNCE_MS = 200;
-const knownGenres = new Set(); // genres seen in results feed the genre field's suggestions
+const knownGenres = new Set(); // the catalog's genres and those seen in results: the genre field's suggestions
+let catalogGenres = null;      // GET /v1/genres, once per page load: [{name, songs}]
 
 let controller = null; // the request in flight
 let seq = 0;           // answers to older requests than the latest are dropped
@@ -81,38 +83,43 @@ async function run() {
   const mine = ++seq;
   keepInAddress(q, genre, yearValue);
 
-  if (!q) {
-    lastSongs = [];
-    info.textContent = '';
-    results.dataset.query = '';
-    replace(results, h('div', { class: 'empty hint' },
-      h('p', {}, 'Type to search songs, artists and albums. Typos are fine: try “radiohaed” or “karma pol”.'),
-      h('p', {}, 'Keys: ', h('kbd', {}, '/'), ' search, ', h('kbd', {}, '↓'), ' ', h('kbd', {}, '↑'), ' move through results, ',
-        h('kbd', {}, 'Enter'), ' play, ', h('kbd', {}, 'Space'), ' play / pause.')));
-    return;
-  }
   if (yearValue && !/^\d{4}(-\d{4})?$/.test(yearValue)) {
     info.textContent = 'Year: write 1997 or a range like 1990-1999.';
     return;
   }
+  if (!q && !genre && !yearValue) {
+    lastSongs = [];
+    info.textContent = '';
+    results.dataset.query = '';
+    const genreList = h('ul', { class: 'genre-list', 'aria-label': 'Genres' });
+    replace(results, h('div', { class: 'empty hint' },
+      h('p', {}, 'Type to search songs, artists and albums. Typos are fine: try “radiohaed” or “karma pol”.'),
+      h('p', {}, 'Keys: ', h('kbd', {}, '/'), ' search, ', h('kbd', {}, '↓'), ' ', h('kbd', {}, '↑'), ' move through results, ',
+        h('kbd', {}, 'Enter'), ' play, ', h('kbd', {}, 'Space'), ' play / pause.'),
+      h('h2', { class: 'browse-heading' }, 'Browse by genre'), genreList));
+    showGenres(genreList);
+    return;
+  }
+  // Filters alone browse: the API needs a q, and its field prefixes say the same.
+  const sent = q || [genre && `genre:"${genre.replaceAll('"', '')}"`, yearValue && `year:${yearValue}`].filter(Boolean).join(' ');
 
   controller = new AbortController();
   results.setAttribute('aria-busy', 'true');
   info.textContent = 'Searching…';
   try {
     const data = await api('/v1/search', {
-      query: { q, type: 'song,author,album', limit: 20, genre, year: yearValue },
+      query: { q: sent, type: q ? 'song,author,album' : 'song', limit: 20, genre, year: yearValue },
       signal: controller.signal,
     });
     if (mine !== seq) return; // a newer search has started
-    render(data, q);
-    results.dataset.query = q; // what the results on screen answer (tests wait on it)
+    render(data, sent);
+    results.dataset.query = sent; // what the results on screen answer (tests wait on it)
   } catch (err) {
     if (err.name === 'AbortError' || mine !== seq) return;
     lastSongs = [];
     info.textContent = '';
     replace(results, h('p', { class: 'empty', text: messageFor(err, 'Search failed') }));
-    results.dataset.query = q;
+    results.dataset.query = sent;
     reportError(err, 'Search failed');
   } finally {
     if (mine === seq) results.removeAttribute('aria-busy');
@@ -135,7 +142,7 @@ function render(data, q) {
   const authors = data.authors?.items ?? [];
   const albums = data.albums?.items ?? [];
   lastSongs = songs;
-  learnGenres(songs);
+  learnGenres(songs.map((s) => s.genre));
 
   if (!songs.length && !authors.length && !albums.length) {
     info.textContent = '';
@@ -195,10 +202,27 @@ function moreButton(nextUrl, list, songs) {
   return button;
 }
 
-function learnGenres(songs) {
+function learnGenres(names) {
   let added = false;
-  for (const s of songs) {
-    if (s.genre && !knownGenres.has(s.genre)) { knownGenres.add(s.genre); added = true; }
+  for (const g of names) {
+    if (g && !knownGenres.has(g)) { knownGenres.add(g); added = true; }
   }
   if (added && view) replace(view.datalist, [...knownGenres].sort().map((g) => h('option', { value: g })));
+}
+
+// The catalog's genres as buttons that browse them (fetched once; nothing shown if the
+// request fails: typing still works).
+async function showGenres(list) {
+  try {
+    catalogGenres ??= (await api('/v1/genres')).items;
+  } catch (err) {
+    if (err.status === 401) reportError(err, 'Could not load the genres');
+    return;
+  }
+  learnGenres(catalogGenres.map((g) => g.name));
+  replace(list, catalogGenres.map((g) => h('li', {},
+    h('button', {
+      type: 'button', class: 'chip', 'aria-label': `${g.name}, ${g.songs} song${g.songs === 1 ? '' : 's'}`,
+      onclick: () => { if (view) { view.genre.value = g.name; runNow(); } },
+    }, g.name, h('span', { class: 'count', text: ` ${g.songs}` })))));
 }

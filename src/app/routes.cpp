@@ -43,6 +43,7 @@ http::router build_routes(services& s) {
 
   auto catalog = std::make_shared<catalog::catalog_handlers>(s.catalog, s.search);
   r.add("GET", "/v1/search", gate(bind(catalog, [](auto& c, request& q) { return c.search(q); })));
+  r.add("GET", "/v1/genres", gate(bind(catalog, [](auto& c, request& q) { return c.genres(q); })));
   r.add("GET", "/v1/songs/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.song(q); })));
   r.add("GET", "/v1/authors/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.author(q); })));
   r.add("GET", "/v1/albums/{id}", gate(bind(catalog, [](auto& c, request& q) { return c.album(q); })));

@@ -45,6 +45,13 @@ http::response catalog_handlers::search(const http::request& req) const {
   return ok(body);
 }
 
+http::response catalog_handlers::genres(const http::request&) const {
+  auto all = search_.genres();
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& g : all) items.push_back({{"name", g.name}, {"songs", g.songs}});
+  return ok({{"items", std::move(items)}, {"total", all.size()}});
+}
+
 http::response catalog_handlers::song(const http::request& req) const {
   auto id = http::path_id(req, "id", "song");
   auto s = repo_.find_song(id);

@@ -14,6 +14,8 @@ class catalog_handlers final {
 
   // GET /v1/search?q=&type=&limit=&offset=&genre=&year=&country=
   http::response search(const http::request& req) const;
+  // GET /v1/genres: {"items":[{"name","songs"}],"total"}, most songs first
+  http::response genres(const http::request& req) const;
   // GET /v1/songs/{id}
   http::response song(const http::request& req) const;
   // GET /v1/authors/{id}: the author with "top_songs" and "albums"

@@ -150,6 +150,20 @@ search_index::search_index(std::vector<index_doc> docs) {
   }
 }
 
+std::vector<std::pair<std::string, std::int64_t>> search_index::genre_counts() const {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  out.reserve(genre_bits_.size());
+  for (const auto& [genre, bits] : genre_bits_) {
+    std::int64_t n = 0;
+    for (auto word : bits) n += std::popcount(word);
+    out.emplace_back(genre, n);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  return out;
+}
+
 std::size_t search_index::memory_bytes() const {
   std::size_t bytes = ids_.size() * (8 + 8 + sizeof(std::string) + 4) + forward_.size() * 8;
   for (const auto& t : title_fold_) bytes += t.capacity() > 15 ? t.capacity() : 0;

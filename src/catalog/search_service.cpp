@@ -55,6 +55,8 @@ std::shared_ptr<const search_service::indexes> search_service::current() const {
   return indexes_;
 }
 
+std::vector<search_service::genre_count> search_service::genres() const { return current()->genres; }
+
 bool search_service::refresh_if_changed() {
   std::lock_guard rebuild(rebuild_mutex_);
   auto versions = repo_.catalog_version();
@@ -70,6 +72,13 @@ bool search_service::refresh_if_changed() {
   next->songs = search_index(repo_.load_index_docs(entity::songs));
   next->authors = search_index(repo_.load_index_docs(entity::authors));
   next->albums = search_index(repo_.load_index_docs(entity::albums));
+  auto counts = next->songs.genre_counts();
+  if (counts.size() > 200) counts.resize(200);
+  std::vector<std::string> folds;
+  for (const auto& c : counts) folds.push_back(c.first);
+  auto names = repo_.genre_names(folds);
+  for (std::size_t i = 0; i < counts.size() && i < names.size(); ++i)
+    next->genres.push_back(genre_count{names[i], counts[i].second});
   next->version = version;
   next->popularity = versions.popularity;
   next->built = std::chrono::steady_clock::now();

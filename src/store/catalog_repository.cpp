@@ -186,6 +186,21 @@ catalog_repository::analysis catalog_repository::analyse(const std::vector<std::
   });
 }
 
+std::vector<std::string> catalog_repository::genre_names(const std::vector<std::string>& folds) const {
+  if (folds.empty()) return {};
+  return db_.with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    // One index probe per genre (songs_genre_idx), not a scan of the catalog.
+    auto r = tx.exec_params(
+        "SELECT coalesce((SELECT s.genre FROM songs s WHERE s.genre_fold = f.fold LIMIT 1), f.fold)"
+        " FROM unnest($1::text[]) WITH ORDINALITY AS f(fold, n) ORDER BY f.n",
+        to_pg_array(folds));
+    std::vector<std::string> names;
+    for (const auto& row : r) names.push_back(row[0].as<std::string>());
+    return names;
+  });
+}
+
 std::vector<catalog::index_doc> catalog_repository::load_index_docs(entity e) const {
   const char* sql = e == entity::songs ? song_docs_sql : e == entity::authors ? author_docs_sql : album_docs_sql;
   std::vector<catalog::index_doc> docs;

@@ -144,6 +144,21 @@ TEST_F(CatalogTest, FiltersAsParameters) {
   EXPECT_TRUE(iceland["authors"]["items"].empty()) << "genre filters describe songs";
 }
 
+TEST_F(CatalogTest, GenresListTheCatalogWithSongCountsMostFirst) {
+  auto g = get_json("/v1/genres");
+  auto rows = db.query("SELECT genre || ':' || count(*) FROM songs WHERE genre IS NOT NULL GROUP BY genre"
+                       " ORDER BY count(*) DESC, lower(genre)");
+  ASSERT_EQ(g["total"], rows.size());
+  ASSERT_EQ(g["items"].size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    auto name = g["items"][i]["name"].get<std::string>();
+    EXPECT_EQ(name + ":" + std::to_string(g["items"][i]["songs"].get<int>()), rows[i]) << i;
+  }
+  // A genre browses with the field prefix alone.
+  auto jazz = get_json("/v1/search?type=song&q=genre:%22Jazz%22")["songs"];
+  EXPECT_EQ(jazz["total"], 4);
+}
+
 TEST_F(CatalogTest, PopularityBreaksTies) {
   // "Blue in Green" and "Blue Rondo à la Turk" match "blue" equally well.
   db.query("UPDATE songs SET play_count = 1000 WHERE title = 'Blue Rondo à la Turk' RETURNING 1");

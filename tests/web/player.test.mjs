@@ -259,6 +259,28 @@ test('search as you type finds songs despite typos, with filters and keyboard', 
   await page.waitForFunction(() => /Hopp/.test(document.getElementById('np-title').textContent));
 });
 
+test('an empty search box offers the catalog\'s genres, and a genre browses its songs', async (t) => {
+  const page = await openPage(t);
+  const jazz = page.locator('#results .genre-list button.chip', { hasText: 'Jazz' });
+  await jazz.waitFor();
+  const label = await jazz.getAttribute('aria-label');
+  assert.match(label, /^Jazz, \d+ songs?$/);
+  await shot(page, 'browse-genres');
+  await jazz.click();
+  await page.waitForFunction(() => {
+    const r = document.getElementById('results');
+    return r.dataset.query === 'genre:"Jazz"' && !r.hasAttribute('aria-busy');
+  });
+  const titles = await songTitles(page);
+  assert.equal(titles.length, Number(label.match(/(\d+)/)[1]), titles.join());
+  assert.ok(titles.includes('So What') && titles.includes('Take Five'), titles.join());
+  assert.equal(await page.inputValue('#filter-genre'), 'Jazz');
+  assert.match(await page.evaluate(() => location.hash), /genre=Jazz/);
+  // Clearing the filter brings the genres back.
+  await page.click('text=Clear filters');
+  await page.locator('#results .genre-list button.chip').first().waitFor();
+});
+
 test('play makes the audio advance and fills the now-playing bar; space pauses', async (t) => {
   const page = await openPage(t);
   await search(page, 'karma police');

@@ -64,6 +64,9 @@ class search_index {
   // multiple of 200 beyond.
   index_result search(const index_query& q) const;
 
+  // Each genre (folded) with its number of documents, most first, then by name.
+  std::vector<std::pair<std::string, std::int64_t>> genre_counts() const;
+
   std::size_t size() const { return ids_.size(); }
   std::size_t word_count() const { return words_.size(); }
   std::size_t memory_bytes() const;

@@ -46,6 +46,14 @@ class search_service {
   // Blocking (database): call from a worker thread.
   search_results search(const search_query& q) const;
 
+  // The catalog's genres with their number of songs, most first (at most 200; from the
+  // current index, so no database work).
+  struct genre_count {
+    std::string name;
+    std::int64_t songs = 0;
+  };
+  std::vector<genre_count> genres() const;
+
 
  private:
   struct indexes {
@@ -54,6 +62,7 @@ class search_service {
     std::int64_t popularity = 0;
     std::chrono::steady_clock::time_point built{};
     double build_seconds = 0;
+    std::vector<genre_count> genres;
   };
   std::shared_ptr<const indexes> current() const;
   void refresh_loop(std::stop_token stop);

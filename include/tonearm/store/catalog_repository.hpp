@@ -44,6 +44,8 @@ class catalog_repository {
   enum class entity { songs, authors, albums };
   // Every document of `entity` for the in-process search index, read in batches.
   std::vector<catalog::index_doc> load_index_docs(entity e) const;
+  // How each folded genre is written in the catalog (one song's spelling), in order.
+  std::vector<std::string> genre_names(const std::vector<std::string>& folds) const;
   // The catalog_version counters: `edits` moves on catalog changes, `popularity` on
   // play count updates.
   struct versions {

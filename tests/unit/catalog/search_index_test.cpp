@@ -103,6 +103,15 @@ TEST_F(SearchIndexTest, PagesAreSlicesOfOneOrder) {
   EXPECT_EQ(all.total, 5);
 }
 
+TEST_F(SearchIndexTest, GenreCountsMostFirstThenByName) {
+  auto g = index.genre_counts();
+  ASSERT_EQ(g.size(), 3u);
+  EXPECT_EQ(g[0], (std::pair<std::string, std::int64_t>{"pop", 4}));
+  EXPECT_EQ(g[1], (std::pair<std::string, std::int64_t>{"reggae", 1}));
+  EXPECT_EQ(g[2], (std::pair<std::string, std::int64_t>{"rock", 1}));
+  EXPECT_TRUE(search_index().genre_counts().empty());
+}
+
 TEST(SearchIndex, EmptyIndexFindsNothing) {
   search_index empty;
   EXPECT_EQ(empty.search(words({{"x", 0, {}}})).total, 0);
