@@ -6,6 +6,8 @@
 
 #include "tonearm/accounts/credentials.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace tonearm::accounts {
 
 namespace {
@@ -67,6 +69,10 @@ void token_cache::remember(const std::string& hash, std::int64_t user_id, std::i
 std::optional<std::int64_t> token_cache::last_known(const std::string& hash) const {
   if (!enabled()) return std::nullopt;
   auto now = unix_now();
+  {
+    std::lock_guard lock(mutex_);
+    if (revoked_.count(hash)) return std::nullopt;  // logged out here, whatever Redis kept
+  }
   if (auto reply = redis_.command({"GET", key_of(hash)})) {
     // Redis answered: its word is final (nil after a logout elsewhere, or never seen).
     if (reply->type != store::redis_reply::kind::string) return std::nullopt;
@@ -101,7 +107,9 @@ void token_cache::revoke(const std::string& hash, std::int64_t expires_at) {
   // A tombstone until the session would have expired anyway. Redis down: an old entry
   // stays until then, read only if PostgreSQL is unavailable too (a known limit).
   auto ttl = std::max<std::int64_t>(expires_at - unix_now(), 1);
-  redis_.command({"SET", key_of(hash), tombstone, "EX", std::to_string(ttl)});
+  if (!redis_.command({"SET", key_of(hash), tombstone, "EX", std::to_string(ttl)}))
+    spdlog::warn("a logout could not reach Redis: other instances may take the token during a database outage "
+                 "until it expires");
 }
 
 }  // namespace tonearm::accounts

@@ -55,9 +55,12 @@ page<accounts::user> user_page(pg_pool& db, const std::string& join_column, cons
   return db.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     page<accounts::user> out;
-    auto r = tx.exec_params("SELECT " + user_columns + " FROM follows f JOIN users u ON u.id = f." + join_column +
-                                " WHERE f." + where_column + " = $1 ORDER BY f.created_at DESC, f." + join_column +
-                                " DESC LIMIT $2 OFFSET $3",
+    // The page's ids first: the follower-count sums run for its rows only, not for
+    // every row the OFFSET skips.
+    auto r = tx.exec_params("SELECT " + user_columns + " FROM (SELECT f." + join_column + " AS id, f.created_at" +
+                                " FROM follows f WHERE f." + where_column + " = $1 ORDER BY f.created_at DESC, f." +
+                                join_column + " DESC LIMIT $2 OFFSET $3) pg JOIN users u ON u.id = pg.id" +
+                                " ORDER BY pg.created_at DESC, pg.id DESC",
                             id, limit, offset);
     for (const auto& row : r) out.items.push_back(user_from_row(row));
     out.total = tx.exec_params("SELECT count(*) FROM follows WHERE " + where_column + " = $1", id)[0][0]
@@ -233,8 +236,9 @@ page<catalog::author> account_repository::following_authors(std::int64_t user_id
     pqxx::read_transaction tx(c);
     page<catalog::author> out;
     auto r = tx.exec_params("SELECT "s + rows::author_columns +
-                                " FROM author_follows f JOIN authors a ON a.id = f.author_id WHERE f.user_id = $1"
-                                " ORDER BY f.created_at DESC, f.author_id DESC LIMIT $2 OFFSET $3",
+                                " FROM (SELECT f.author_id AS id, f.created_at FROM author_follows f WHERE f.user_id = $1"
+                                " ORDER BY f.created_at DESC, f.author_id DESC LIMIT $2 OFFSET $3) pg"
+                                " JOIN authors a ON a.id = pg.id ORDER BY pg.created_at DESC, pg.id DESC",
                             user_id, limit, offset);
     for (const auto& row : r) out.items.push_back(rows::author_from_row(row));
     out.total = tx.exec_params("SELECT count(*) FROM author_follows WHERE user_id = $1", user_id)[0][0]

@@ -11,7 +11,8 @@ namespace tonearm::store {
 
 inline constexpr int follower_count_shards = 16;
 
-// `kind`: 'u' user, 'a' author, 'p' playlist. Adds `delta` to the follower's shard.
+// `kind`: 'u' user, 'a' author, 'p' playlist. Adds `delta` to the follower's shard
+// (a follow and its unfollow meet on the same shard: none goes below zero).
 inline void add_follower_count(pqxx::transaction_base& tx, char kind, std::int64_t id, std::int64_t follower,
                                int delta) {
   tx.exec_params(

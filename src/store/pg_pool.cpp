@@ -1,7 +1,11 @@
 // PostgreSQL connection pool.
 #include "tonearm/store/pg_pool.hpp"
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
+
+#include <set>
+#include <string_view>
 #include <spdlog/spdlog.h>
 
 #include "catalog_statements.hpp"
@@ -23,14 +27,32 @@ std::string with_connection_defaults(const std::string& url) {
       {"connect_timeout", "3"},   {"tcp_user_timeout", "10000"}, {"keepalives", "1"},
       {"keepalives_idle", "30"},  {"keepalives_interval", "10"}, {"keepalives_count", "3"},
   };
-  const bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-  std::string out = url;
-  for (const auto& [key, value] : defaults) {
-    if (url.find(std::string(key) + "=") != std::string::npos) continue;
-    if (uri) out += (out.find('?') == std::string::npos ? "?" : "&");
-    else if (!out.empty()) out += " ";
-    out += std::string(key) + "=" + value;
+  // libpq parses it (URI or key=value, with its quoting rules); we write it back as
+  // key=value with the defaults for what it leaves unset.
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (!options) {  // left as is: connecting reports libpq's message
+    if (error) PQfreemem(error);
+    return url;
   }
+  auto quoted = [](std::string_view v) {
+    std::string q = "'";
+    for (char c : v) {
+      if (c == '\\' || c == '\'') q += '\\';
+      q += c;
+    }
+    return q + "'";
+  };
+  std::string out;
+  std::set<std::string, std::less<>> given;
+  for (auto* o = options; o->keyword; ++o) {
+    if (!o->val) continue;
+    out += (out.empty() ? "" : " ") + std::string(o->keyword) + "=" + quoted(o->val);
+    given.insert(o->keyword);
+  }
+  PQconninfoFree(options);
+  for (const auto& [key, value] : defaults)
+    if (!given.count(key)) out += (out.empty() ? "" : " ") + std::string(key) + "=" + value;
   return out;
 }
 

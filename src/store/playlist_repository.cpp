@@ -87,8 +87,10 @@ void check_position(const char* what, std::int64_t value, std::int64_t lo, std::
 page<accounts::playlist> playlist_page(pqxx::read_transaction& tx, const std::string& where, std::int64_t user,
                                        int limit, int offset) {
   page<accounts::playlist> out;
-  auto r = tx.exec_params("SELECT " + playlist_columns + playlist_from + "WHERE " + where +
-                              " ORDER BY p.id DESC LIMIT $2 OFFSET $3",
+  // The page's ids first: the follower-count sums run for its rows only.
+  auto r = tx.exec_params("SELECT " + playlist_columns + " FROM (SELECT p.id FROM playlists p WHERE " + where +
+                              " ORDER BY p.id DESC LIMIT $2 OFFSET $3) pg JOIN playlists p ON p.id = pg.id"
+                              " JOIN users u ON u.id = p.owner_id ORDER BY p.id DESC",
                           user, limit, offset);
   for (const auto& row : r) out.items.push_back(playlist_from_row(row));
   out.total = tx.exec_params("SELECT count(*)" + playlist_from + "WHERE " + where, user)[0][0].as<std::int64_t>();

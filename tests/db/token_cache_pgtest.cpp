@@ -16,6 +16,7 @@ using tonearm::accounts::token_cache;
 using tonearm::accounts::token_hash;
 using tonearm::store::parse_redis_url;
 using tonearm::store::redis_client;
+using tonearm::store::redis_options;
 using tonearm::testing::redis_server;
 
 std::int64_t unix_in(std::chrono::seconds s) {
@@ -88,6 +89,20 @@ TEST_F(TokenCache, InAnOutageRedisHasTheLastWordAndMemoryOnlyWhenRedisIsGoneToo)
   a.remember(other, 12, unix_in(600s));
   server.stop();
   EXPECT_EQ(a.last_known(other), 12) << "Redis gone too: this process's memory";
+}
+
+TEST_F(TokenCache, ALogoutThatCouldNotReachRedisStillHoldsInThisProcess) {
+  auto hash = token_hash("logged-out-while-redis-was-unreachable");
+  auto expires = unix_in(600s);
+  redis.command({"SET", "tonearm:token:" + tonearm::accounts::to_hex(hash), "13 " + std::to_string(expires)});
+  redis_options gone;  // this instance cannot reach Redis
+  gone.port = tonearm::testing::free_port();
+  redis_client unreachable(gone);
+  token_cache a(unreachable, 30s), b(redis, 30s);
+  a.remember(hash, 13, expires);
+  a.forget(hash, expires);  // the tombstone is lost
+  EXPECT_FALSE(a.last_known(hash)) << "this process saw the logout";
+  EXPECT_EQ(b.last_known(hash), 13) << "the known limit: another instance did not";
 }
 
 TEST_F(TokenCache, ForgetIfKnownCostsNothingForStrangers) {

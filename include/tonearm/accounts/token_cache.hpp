@@ -38,7 +38,8 @@ class token_cache {
   // token logged out meanwhile.
   void remember(const std::string& hash, std::int64_t user_id, std::int64_t expires_at);
   // When the database is unavailable: the last word on an unexpired token, from any
-  // instance (Redis), or from this process when Redis cannot be reached.
+  // instance (Redis), or from this process when Redis cannot be reached; never a token
+  // logged out in this process.
   std::optional<std::int64_t> last_known(const std::string& hash) const;
   // Logout of a session valid until `expires_at`.
   void forget(const std::string& hash, std::int64_t expires_at);
