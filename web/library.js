@@ -5,28 +5,47 @@ import { reportError, showInfo, showError } from './status.js';
 import { songList } from './songlist.js';
 
 const liked = new Set();
+const known = new Set(); // ids whose state the server told us (liked or not)
 
 export function isLiked(id) {
   return liked.has(id);
 }
 
-// Loads the ids of the user's liked songs (up to a few pages; enough for the hearts).
+// Loads the newest liked songs (a first guess for the hearts; checkLikes is exact).
 export async function loadLikes() {
   liked.clear();
+  known.clear();
   if (!currentUser()) return;
   try {
-    for (let offset = 0; offset < 500; offset += 50) {
-      const page = await api('/v1/me/library/songs', { query: { limit: 50, offset } });
-      for (const item of page.items) liked.add(item.song.id);
-      if (!page.next) break;
-    }
+    const page = await api('/v1/me/library/songs', { query: { limit: 50 } });
+    for (const item of page.items) { liked.add(item.song.id); known.add(item.song.id); }
   } catch (err) {
     reportError(err, 'Could not load your liked songs');
   }
 }
 
+// Asks the server which of `ids` the user likes (50 per request, each id once per
+// session), however long the liked list is. Failures leave the hearts as they are.
+export async function checkLikes(ids) {
+  if (!currentUser()) return;
+  const todo = [...new Set(ids)].filter((id) => !known.has(id));
+  for (let i = 0; i < todo.length; i += 50) {
+    const chunk = todo.slice(i, i + 50);
+    let answer;
+    try {
+      answer = await api('/v1/me/library/songs/contains', { query: { ids: chunk.join(',') } });
+    } catch {
+      return;
+    }
+    chunk.forEach((id, k) => {
+      known.add(id);
+      if (answer[k]) liked.add(id); else liked.delete(id);
+    });
+  }
+}
+
 sessionEvents.addEventListener('change', () => {
-  if (!currentUser()) liked.clear();
+  if (!currentUser()) { liked.clear(); known.clear(); }
 });
 
 // Likes or unlikes; returns the new state, or null when it failed (and says why).
@@ -43,6 +62,7 @@ export async function toggleLike(song) {
     return null;
   }
   if (now) liked.add(song.id); else liked.delete(song.id);
+  known.add(song.id);
   showInfo(now ? `Added "${song.title}" to your liked songs.` : `Removed "${song.title}" from your liked songs.`);
   return now;
 }
@@ -62,7 +82,7 @@ export async function renderLiked(main) {
       songs.push(...page.items.map((i) => i.song));
       if (!page.next) break;
     }
-    for (const s of songs) liked.add(s.id);
+    for (const s of songs) { liked.add(s.id); known.add(s.id); }
     replace(body, songs.length
       ? songList(songs, { label: 'Liked songs' })
       : h('p', { class: 'empty', text: 'No liked songs yet. Press the heart next to a song to keep it here.' }));

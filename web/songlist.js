@@ -4,7 +4,7 @@
 import { h, formatTime, year } from './dom.js';
 import { icon } from './icons.js';
 import { currentSong, playList } from './player.js';
-import { isLiked, toggleLike } from './library.js';
+import { isLiked, toggleLike, checkLikes } from './library.js';
 import { openAddToPlaylist } from './playlists.js';
 
 // songList(songs, {label, extra(song, i) -> [elements], numbered, rank(i)})
@@ -12,7 +12,20 @@ export function songList(songs, opts = {}) {
   const list = h('ol', { class: 'song-list', 'aria-label': opts.label || 'Songs' });
   songs.forEach((song, i) => list.append(songRow(songs, i, opts)));
   markPlaying(list);
+  // The hearts as the server knows them, once it answers.
+  checkLikes(songs.map((s) => s.id)).then(() => {
+    for (const button of list.querySelectorAll('.song-row button.like')) {
+      const song = songs[Number(button.dataset.index)];
+      if (song) setHeart(button, song, isLiked(song.id));
+    }
+  });
   return list;
+}
+
+function setHeart(button, song, on) {
+  button.setAttribute('aria-pressed', String(on));
+  button.setAttribute('aria-label', `${on ? 'Unlike' : 'Like'} ${song.title}`);
+  button.title = on ? 'Remove from liked songs' : 'Add to liked songs';
 }
 
 function songRow(songs, i, opts) {
@@ -24,18 +37,14 @@ function songRow(songs, i, opts) {
   const extraMeta = [year(song.release_date), song.genre].filter(Boolean).join(' · ');
   if (extraMeta) meta.push(h('span', { class: 'song-extra', text: ` · ${extraMeta}` }));
 
-  const liked = isLiked(song.id);
   const like = h('button', {
-    type: 'button', class: 'icon-button like', 'aria-pressed': String(liked),
-    'aria-label': `${liked ? 'Unlike' : 'Like'} ${song.title}`, title: liked ? 'Remove from liked songs' : 'Add to liked songs',
+    type: 'button', class: 'icon-button like', dataset: { index: i },
     onclick: async () => {
       const now = await toggleLike(song);
-      if (now === null) return;
-      like.setAttribute('aria-pressed', String(now));
-      like.setAttribute('aria-label', `${now ? 'Unlike' : 'Like'} ${song.title}`);
-      like.title = now ? 'Remove from liked songs' : 'Add to liked songs';
+      if (now !== null) setHeart(like, song, now);
     },
   }, icon('heart'));
+  setHeart(like, song, isLiked(song.id));
   const add = h('button', {
     type: 'button', class: 'icon-button add', 'aria-haspopup': 'menu', 'aria-label': `Add ${song.title} to a playlist`,
     title: 'Add to playlist', onclick: (e) => openAddToPlaylist(e.currentTarget, song),

@@ -160,6 +160,14 @@ http::response account_handlers::like_song(const http::request& req, bool like) 
   return no_content();
 }
 
+http::response account_handlers::likes(const http::request& req) {
+  auto me = auth_.require(req);
+  auto ids = http::ids_param(req, "ids", 50);
+  nlohmann::json out = nlohmann::json::array();
+  for (bool b : repo_.likes(me.id, ids)) out.push_back(b);
+  return json_ok(200, out);
+}
+
 http::response account_handlers::liked_songs(const http::request& req) {
   auto me = auth_.require(req);
   auto paging = http::paging_params(req);

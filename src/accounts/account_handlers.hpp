@@ -45,6 +45,8 @@ class account_handlers final {
   // PUT / DELETE /v1/me/library/songs/{id} -> 204; GET /v1/me/library/songs
   http::response like_song(const http::request& req, bool like);
   http::response liked_songs(const http::request& req);
+  // GET /v1/me/library/songs/contains?ids=1,2,3 -> [true,false,true] (1 to 50 ids)
+  http::response likes(const http::request& req);
 
   const authenticator& auth() const { return auth_; }
 

@@ -73,6 +73,7 @@ http::router build_routes(services& s) {
   r.add("PUT", "/v1/me/following/authors/{id}", a([](auto& h, request& q) { return h.follow_author(q, true); }));
   r.add("DELETE", "/v1/me/following/authors/{id}", a([](auto& h, request& q) { return h.follow_author(q, false); }));
   r.add("GET", "/v1/me/library/songs", a([](auto& h, request& q) { return h.liked_songs(q); }));
+  r.add("GET", "/v1/me/library/songs/contains", a([](auto& h, request& q) { return h.likes(q); }));
   r.add("PUT", "/v1/me/library/songs/{id}", a([](auto& h, request& q) { return h.like_song(q, true); }));
   r.add("DELETE", "/v1/me/library/songs/{id}", a([](auto& h, request& q) { return h.like_song(q, false); }));
 

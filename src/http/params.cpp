@@ -19,6 +19,30 @@ std::int64_t path_id(const request& req, std::string_view name, std::string_view
   return id;
 }
 
+std::vector<std::int64_t> ids_param(const request& req, std::string_view name, std::size_t max) {
+  auto text = req.query_param(name);
+  if (!text || text->empty())
+    throw api_error(errc::bad_request, "parameter '" + std::string(name) + "' is required: comma-separated ids");
+  std::vector<std::int64_t> ids;
+  std::string_view rest = *text;
+  for (;;) {
+    auto comma = rest.find(',');
+    auto part = rest.substr(0, comma);
+    std::int64_t id = 0;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
+    if (part.empty() || ec != std::errc{} || p != part.data() + part.size() || id <= 0 || part[0] == '+')
+      throw api_error(errc::bad_request, "parameter '" + std::string(name) + "' must be positive integer ids, got '" +
+                                             std::string(part.substr(0, 64)) + "'");
+    ids.push_back(id);
+    if (ids.size() > max)
+      throw api_error(errc::bad_request,
+                      "parameter '" + std::string(name) + "' takes at most " + std::to_string(max) + " ids");
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return ids;
+}
+
 namespace {
 int int_param(const request& req, const char* name, int fallback, int lo, int hi) {
   auto text = req.query_param(name);

@@ -5,6 +5,8 @@
 
 #include <pqxx/pqxx>
 
+#include <unordered_set>
+
 #include "catalog_rows.hpp"
 #include "tonearm/accounts/credentials.hpp"
 #include "tonearm/core/error.hpp"
@@ -269,6 +271,22 @@ bool account_repository::unlike_song(std::int64_t user_id, std::int64_t song_id)
                             song_id);
     tx.commit();
     return !r.empty();
+  });
+}
+
+std::vector<bool> account_repository::likes(std::int64_t user_id, const std::vector<std::int64_t>& song_ids) const {
+  std::string array = "{";
+  for (std::size_t i = 0; i < song_ids.size(); ++i) array += (i ? "," : "") + std::to_string(song_ids[i]);
+  array += "}";
+  return db_.with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    auto r = tx.exec_params("SELECT song_id FROM liked_songs WHERE user_id = $1 AND song_id = ANY($2::bigint[])",
+                            user_id, array);
+    std::unordered_set<std::int64_t> liked;
+    for (const auto& row : r) liked.insert(row[0].as<std::int64_t>());
+    std::vector<bool> out;
+    for (auto id : song_ids) out.push_back(liked.count(id) > 0);
+    return out;
   });
 }
 

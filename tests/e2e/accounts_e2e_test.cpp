@@ -259,6 +259,27 @@ TEST_F(AccountsTest, LikedSongsNewestFirst) {
   EXPECT_EQ(call("GET", "/v1/me/library/songs?limit=0", ta).status, 400);
 }
 
+TEST_F(AccountsTest, WhichOfTheseSongsDoILikeInOneCall) {
+  auto [a, ta] = user("hearts");
+  auto [b, tb] = user("other-hearts");
+  for (auto i : {1, 3}) ASSERT_EQ(call("PUT", "/v1/me/library/songs/" + std::to_string(songs[i]), ta).status, 204);
+  ASSERT_EQ(call("PUT", "/v1/me/library/songs/" + std::to_string(songs[0]), tb).status, 204);
+  auto ids = std::to_string(songs[0]) + "," + std::to_string(songs[1]) + "," + std::to_string(songs[3]) + ",999999," +
+             std::to_string(songs[1]);
+  auto r = call("GET", "/v1/me/library/songs/contains?ids=" + ids, ta);
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(r.body, nlohmann::json::parse("[false,true,true,false,true]")) << "in order, repeats kept, unknown false";
+  EXPECT_EQ(call("GET", "/v1/me/library/songs/contains?ids=" + ids).status, 401);
+  for (std::string bad : {"", "1,,2", "1,x", "-1", "1,2,"}) {
+    auto e = call("GET", "/v1/me/library/songs/contains?ids=" + bad, ta);
+    EXPECT_EQ(e.status, 400) << bad;
+    EXPECT_NE(e.body["error"]["message"].get<std::string>().find("ids"), std::string::npos) << bad;
+  }
+  std::string many = "1";
+  for (int i = 2; i <= 51; ++i) many += "," + std::to_string(i);
+  EXPECT_EQ(call("GET", "/v1/me/library/songs/contains?ids=" + many, ta).status, 400) << "at most 50";
+}
+
 // Login attempts are limited per username and per address, in Redis.
 class LoginLimitTest : public AccountFixture {
  protected:

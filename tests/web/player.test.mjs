@@ -472,6 +472,16 @@ test('liked songs, and an expired session asks to log in again', async (t) => {
   const liked = await apiAs(await tokenOf(page), 'GET', '/v1/me/library/songs');
   assert.deepEqual(liked.body.items.map((i) => i.song.title), ['Jóga']);
 
+  // Liked on another device after this page loaded its likes: a list asks the server
+  // about its songs, so the heart shows it.
+  const found = await (await fetch(`${stack.base}/v1/search?type=song&q=hoppipolla`)).json();
+  const hopp = found.songs.items[0];
+  assert.equal((await apiAs(await tokenOf(page), 'PUT', `/v1/me/library/songs/${hopp.id}`)).status, 204);
+  await search(page, 'hoppipolla');
+  await page.waitForSelector(`#main button[aria-label="Unlike ${hopp.title}"][aria-pressed=true]`);
+  await page.goto('/#/liked');
+  await page.waitForSelector('#main button[aria-label="Unlike Jóga"]');
+
   // The token stops working (expired, revoked): the next personal action says so.
   await page.evaluate(() => {
     const s = JSON.parse(localStorage.getItem('tonearm.session'));

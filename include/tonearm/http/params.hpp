@@ -17,6 +17,10 @@ namespace tonearm::http {
 // "song id must be a positive integer, got 'abc'" (with `what` = "song").
 std::int64_t path_id(const request& req, std::string_view name, std::string_view what);
 
+// The query parameter `name` as comma-separated positive ids, 1 to `max` of them, in
+// order (repeats kept); throws api_error(bad_request) naming the parameter and the bad id.
+std::vector<std::int64_t> ids_param(const request& req, std::string_view name, std::size_t max);
+
 // limit and offset query parameters: limit 1..max_limit (default `default_limit`),
 // offset 0..max_offset (default 0); throws api_error(bad_request) naming the bad one.
 struct paging {

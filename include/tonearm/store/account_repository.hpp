@@ -60,6 +60,8 @@ class account_repository {
   bool like_song(std::int64_t user_id, std::int64_t song_id) const;
   bool unlike_song(std::int64_t user_id, std::int64_t song_id) const;
   page<std::pair<std::string, std::int64_t>> liked_songs(std::int64_t user_id, int limit, int offset) const;
+  // Element i: whether the user likes song_ids[i].
+  std::vector<bool> likes(std::int64_t user_id, const std::vector<std::int64_t>& song_ids) const;
 
  private:
   pg_pool& db_;
