@@ -101,7 +101,12 @@ async function run() {
     return;
   }
   // Filters alone browse: the API needs a q, and its field prefixes say the same.
-  const sent = q || [genre && `genre:"${genre.replaceAll('"', '')}"`, yearValue && `year:${yearValue}`].filter(Boolean).join(' ');
+  const genreClause = genre.replaceAll('"', '').trim();
+  const sent = q || [genreClause && `genre:"${genreClause}"`, yearValue && `year:${yearValue}`].filter(Boolean).join(' ');
+  if (!sent) { // a genre of quotes alone: nothing to browse
+    info.textContent = 'Genre: write a genre name, or pick one below.';
+    return;
+  }
 
   controller = new AbortController();
   results.setAttribute('aria-busy', 'true');
@@ -214,7 +219,7 @@ function learnGenres(names) {
 // request fails: typing still works).
 async function showGenres(list) {
   try {
-    catalogGenres ??= (await api('/v1/genres')).items;
+    if (!catalogGenres?.length) catalogGenres = (await api('/v1/genres')).items; // an empty catalog is asked again
   } catch (err) {
     if (err.status === 401) reportError(err, 'Could not load the genres');
     return;

@@ -101,8 +101,11 @@ void token_cache::revoke(const std::string& hash, std::int64_t expires_at) {
   {
     std::lock_guard lock(mutex_);
     entries_.erase(hash);
-    if (revoked_.size() >= max_entries_) revoked_.clear();  // the races it guards last one query
-    revoked_.insert(hash);
+    if (revoked_.insert(hash).second) revoked_order_.push_back(hash);
+    while (revoked_.size() > max_entries_) {  // the oldest logouts go first
+      revoked_.erase(revoked_order_.front());
+      revoked_order_.pop_front();
+    }
   }
   // A tombstone until the session would have expired anyway. Redis down: an old entry
   // stays until then, read only if PostgreSQL is unavailable too (a known limit).

@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
+#include <cstdlib>
 #include <set>
 #include <string_view>
 #include <spdlog/spdlog.h>
@@ -51,8 +52,13 @@ std::string with_connection_defaults(const std::string& url) {
     given.insert(o->keyword);
   }
   PQconninfoFree(options);
-  for (const auto& [key, value] : defaults)
-    if (!given.count(key)) out += (out.empty() ? "" : " ") + std::string(key) + "=" + value;
+  // A service file may set them too, and PGCONNECT_TIMEOUT is libpq's own default.
+  if (given.count("service") || std::getenv("PGSERVICE")) return out;
+  for (const auto& [key, value] : defaults) {
+    if (given.count(key)) continue;
+    if (std::string_view(key) == "connect_timeout" && std::getenv("PGCONNECT_TIMEOUT")) continue;
+    out += (out.empty() ? "" : " ") + std::string(key) + "=" + value;
+  }
   return out;
 }
 

@@ -105,6 +105,18 @@ TEST_F(TokenCache, ALogoutThatCouldNotReachRedisStillHoldsInThisProcess) {
   EXPECT_EQ(b.last_known(hash), 13) << "the known limit: another instance did not";
 }
 
+TEST_F(TokenCache, LogoutsSeenHereAreKeptUpToTheLimitOldestForgottenFirst) {
+  token_cache tokens(redis, 30s, 2);
+  auto h1 = token_hash("one"), h2 = token_hash("two"), h3 = token_hash("three");
+  for (const auto& h : {h1, h2, h3}) tokens.forget(h, unix_in(600s));
+  tokens.remember(h3, 3, unix_in(600s));
+  tokens.remember(h2, 2, unix_in(600s));
+  EXPECT_FALSE(tokens.fresh(h3));
+  EXPECT_FALSE(tokens.fresh(h2));
+  tokens.remember(h1, 1, unix_in(600s));
+  EXPECT_EQ(tokens.fresh(h1), 1) << "the oldest logout was forgotten locally (its tombstone is in Redis)";
+}
+
 TEST_F(TokenCache, ForgetIfKnownCostsNothingForStrangers) {
   token_cache a(redis, 30s), b(redis, 30s);
   auto hash = token_hash("revoked");

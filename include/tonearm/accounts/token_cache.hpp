@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -61,6 +62,7 @@ class token_cache {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, entry> entries_;
   std::unordered_set<std::string> revoked_;  // dropped here: never remembered again
+  std::deque<std::string> revoked_order_;     // oldest first: the set forgets from there when full
 };
 
 }  // namespace tonearm::accounts

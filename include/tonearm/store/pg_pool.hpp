@@ -16,7 +16,8 @@ namespace tonearm::store {
 // `url` (a postgresql:// URI or key=value settings) with the libpq settings that keep
 // an unreachable or silent server from holding a request for minutes: connect_timeout
 // 3 s, tcp_user_timeout 10 s (sent data never acknowledged), TCP keepalives after 30 s
-// idle. Settings already in `url` win.
+// idle. Settings already in `url` win, and so do PGCONNECT_TIMEOUT and a service
+// (`service=` or PGSERVICE: no defaults are added, the service file decides).
 std::string with_connection_defaults(const std::string& url);
 
 class pg_pool;

@@ -30,6 +30,10 @@ TEST(PgUrl, ValuesAreQuotedAndAPasswordCannotAddSettings) {
   EXPECT_NE(u.find(" keepalives=1"), std::string::npos) << u;
 }
 
+TEST(PgUrl, AServiceDecidesItsOwnSettings) {
+  EXPECT_EQ(with_connection_defaults("service=tonearm dbname=d"), "service='tonearm' dbname='d'");
+}
+
 TEST(PgUrl, WhatLibpqCannotParseIsLeftForItToReport) {
   EXPECT_EQ(with_connection_defaults("postgresql://h/db?nonsense=1"), "postgresql://h/db?nonsense=1");
 }
