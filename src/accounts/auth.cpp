@@ -15,6 +15,9 @@ bool iequals(std::string_view a, std::string_view b) {
     if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   return true;
 }
+
+// Tokens we issue are 43 characters; anything far longer is not one of ours.
+constexpr std::size_t max_token_chars = 256;
 }  // namespace
 
 std::string authenticator::token_of(const http::request& req) {
@@ -37,9 +40,8 @@ std::string authenticator::token_of(const http::request& req) {
 std::optional<user> authenticator::current(const http::request& req) const {
   auto token = token_of(req);
   if (token.empty()) return std::nullopt;
-  // Tokens we issue are 43 characters; anything far longer is not one of ours.
   std::optional<user> u;
-  if (token.size() <= 256) u = repo_.user_by_token(token_hash(token));
+  if (token.size() <= max_token_chars) u = repo_.user_by_token(token_hash(token));
   if (!u) throw api_error(errc::unauthorized, "the token is invalid or has expired; log in again");
   return u;
 }
@@ -47,7 +49,7 @@ std::optional<user> authenticator::current(const http::request& req) const {
 std::int64_t authenticator::require_id(const http::request& req) const {
   auto token = token_of(req);
   if (token.empty()) throw api_error(errc::unauthorized, "this needs a signed-in user: send 'Authorization: Bearer <token>'");
-  if (token.size() > 256) throw api_error(errc::unauthorized, "the token is invalid or has expired; log in again");
+  if (token.size() > max_token_chars) throw api_error(errc::unauthorized, "the token is invalid or has expired; log in again");
   auto hash = token_hash(token);
   if (tokens_)
     if (auto id = tokens_->fresh(hash)) return *id;
@@ -72,15 +74,14 @@ std::int64_t authenticator::require_id(const http::request& req) const {
 std::optional<std::int64_t> authenticator::recent_id(const http::request& req) const {
   if (!tokens_) return std::nullopt;
   auto token = token_of(req);
-  if (token.empty() || token.size() > 256) return std::nullopt;
+  if (token.empty() || token.size() > max_token_chars) return std::nullopt;
   return tokens_->fresh(token_hash(token));
 }
 
 void authenticator::end_session(const http::request& req) const {
   auto hash = token_hash(token_of(req));
-  auto session = repo_.session_by_token(hash);
-  repo_.delete_session(hash);
-  if (tokens_ && session) tokens_->forget(hash, session->expires_at);
+  auto expires_at = repo_.delete_session(hash);
+  if (tokens_ && expires_at) tokens_->forget(hash, *expires_at);
 }
 
 user authenticator::require(const http::request& req) const {

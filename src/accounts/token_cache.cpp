@@ -83,8 +83,6 @@ std::optional<std::int64_t> token_cache::last_known(const std::string& hash) con
   return std::nullopt;
 }
 
-void token_cache::forget(const std::string& hash, std::int64_t expires_at) { revoke(hash, expires_at); }
-
 void token_cache::forget_if_known(const std::string& hash) {
   if (!enabled()) return;
   std::int64_t expires_at = 0;
@@ -94,10 +92,10 @@ void token_cache::forget_if_known(const std::string& hash) {
     if (it == entries_.end()) return;
     expires_at = it->second.expires_at;
   }
-  revoke(hash, expires_at);
+  forget(hash, expires_at);
 }
 
-void token_cache::revoke(const std::string& hash, std::int64_t expires_at) {
+void token_cache::forget(const std::string& hash, std::int64_t expires_at) {
   {
     std::lock_guard lock(mutex_);
     entries_.erase(hash);

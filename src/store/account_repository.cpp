@@ -151,11 +151,15 @@ std::optional<account_repository::session_info> account_repository::session_by_t
   });
 }
 
-void account_repository::delete_session(const std::string& token_hash) const {
-  db_.with_connection([&](pqxx::connection& c) {
+std::optional<std::int64_t> account_repository::delete_session(const std::string& token_hash) const {
+  return db_.with_connection([&](pqxx::connection& c) -> std::optional<std::int64_t> {
     pqxx::work tx(c);
-    tx.exec_params("DELETE FROM tokens WHERE token_hash = $1::bytea", bytea(token_hash));
+    auto r = tx.exec_params("DELETE FROM tokens WHERE token_hash = $1::bytea"
+                            " RETURNING floor(extract(epoch FROM expires_at))::bigint",
+                            bytea(token_hash));
     tx.commit();
+    if (r.empty()) return std::nullopt;
+    return r[0][0].as<std::int64_t>();
   });
 }
 

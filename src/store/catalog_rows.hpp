@@ -3,6 +3,7 @@
 
 #include <pqxx/pqxx>
 
+#include "follower_counts.hpp"
 #include "tonearm/catalog/types.hpp"
 
 namespace tonearm::store::rows {
@@ -21,10 +22,9 @@ inline constexpr const char* album_columns =
     "al.id, al.title, al.author_id, a.name, al.release_date::text, al.release_precision";
 catalog::album album_from_row(const pqxx::row& r);  // track_count left 0
 
-// The followers: a sum over the author's counter shards (follower_counts.hpp).
-inline constexpr const char* author_columns =
-    "a.id, a.name, a.country, a.date_of_birth::text, a.status, a.play_count,"
-    " (SELECT coalesce(sum(fc.n), 0)::bigint FROM follower_counts fc WHERE fc.kind = 'a' AND fc.id = a.id)";
+// The followers: a sum over the author's counter shards.
+inline const std::string author_columns =
+    "a.id, a.name, a.country, a.date_of_birth::text, a.status, a.play_count, " + followers_of('a', "a.id");
 catalog::author author_from_row(const pqxx::row& r);
 
 }  // namespace tonearm::store::rows

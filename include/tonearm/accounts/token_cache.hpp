@@ -50,7 +50,6 @@ class token_cache {
   void forget_if_known(const std::string& hash);
 
  private:
-  void revoke(const std::string& hash, std::int64_t expires_at);
   struct entry {
     std::int64_t user_id;
     std::int64_t expires_at;

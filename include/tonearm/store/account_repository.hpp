@@ -40,7 +40,8 @@ class account_repository {
     std::int64_t expires_at = 0;
   };
   std::optional<session_info> session_by_token(const std::string& token_hash) const;
-  void delete_session(const std::string& token_hash) const;
+  // Deletes the session; returns its expiry (Unix seconds) when there was one.
+  std::optional<std::int64_t> delete_session(const std::string& token_hash) const;
   // Deletes the user's sessions that expired; returns how many.
   std::int64_t delete_expired_sessions(std::int64_t user_id) const;
 
