@@ -12,12 +12,6 @@
 namespace tonearm::accounts {
 
 namespace {
-std::string lower(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
-
 std::string address_of(const http::request& req) { return req.remote.empty() ? "-" : req.remote; }
 }  // namespace
 
@@ -68,11 +62,15 @@ http::response account_handlers::login(const http::request& req) {
   auto username = required_string(body, "username");
   auto password = required_string(body, "password");
   if (auto wait = limiter_.hit("login:addr:" + address_of(req), settings_.attempts_per_address)) return too_many(*wait);
-  auto user_key = "login:user:" + lower(username);
+  // One canonical form keys the limiter, the lookup and the comparison: a name no
+  // account can have is refused before any of them.
+  auto canonical = canonical_username(username);
+  if (!canonical) throw api_error(errc::bad_request, username_problem(username));
+  auto user_key = "login:user:" + *canonical;
   if (auto wait = limiter_.blocked(user_key, settings_.attempts_per_user)) return too_many(*wait);
 
   // An unknown name costs one argon2id verify too, and both failures read the same.
-  auto creds = username.size() <= 64 ? repo_.credentials(username) : std::nullopt;
+  auto creds = repo_.credentials(*canonical);
   bool ok = hashing([&] { return creds ? hasher_.verify(creds->password_hash, password) : hasher_.verify_nobody(password); });
   if (!ok) {
     limiter_.hit(user_key, settings_.attempts_per_user);

@@ -2,6 +2,7 @@
 #include "account_json.hpp"
 
 #include "tonearm/core/error.hpp"
+#include "tonearm/core/text.hpp"
 
 namespace tonearm::accounts {
 
@@ -62,7 +63,11 @@ std::optional<std::string> optional_string(const nlohmann::json& body, const cha
   auto v = present(body, field);
   if (!v) return std::nullopt;
   if (!v->is_string()) wrong(field, "a string");
-  return v->get<std::string>();
+  // PostgreSQL's text (and every C string on the way) ends at a NUL: storing "a\0b"
+  // would keep "a". Refused, so what is stored is always what the client sent.
+  auto text = v->get<std::string>();
+  if (core::has_nul(text)) wrong(field, "text without NUL characters");
+  return text;
 }
 
 std::optional<bool> optional_bool(const nlohmann::json& body, const char* field) {
@@ -106,7 +111,7 @@ std::vector<std::int64_t> required_int_array(const nlohmann::json& body, const c
 std::optional<std::string> optional_snapshot(const nlohmann::json& body) {
   auto v = present(body, "snapshot_id");
   if (!v) return std::nullopt;
-  if (v->is_string()) return v->get<std::string>();
+  if (v->is_string()) return optional_string(body, "snapshot_id");
   if (v->is_number_integer()) return v->dump();
   wrong("snapshot_id", "a string");
 }

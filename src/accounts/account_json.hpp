@@ -27,6 +27,7 @@ http::response no_content();
 
 // Body fields. Each throws api_error(bad_request) naming the field when it has the
 // wrong type ("name must be a string"); the required ones also when it is missing.
+// Strings holding a NUL character are refused (nlohmann checks UTF-8 already).
 std::string required_string(const nlohmann::json& body, const char* field);
 std::optional<std::string> optional_string(const nlohmann::json& body, const char* field);
 std::optional<bool> optional_bool(const nlohmann::json& body, const char* field);

@@ -81,6 +81,13 @@ std::string username_problem(std::string_view username) {
   return {};
 }
 
+std::optional<std::string> canonical_username(std::string_view username) {
+  if (!username_problem(username).empty()) return std::nullopt;
+  std::string out(username);
+  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  return out;
+}
+
 std::string password_problem(std::string_view password) {
   std::size_t characters = 0;
   for (unsigned char c : password)

@@ -18,6 +18,7 @@
 #include "tonearm/store/migrations.hpp"
 
 #include <sodium.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef TONEARM_VERSION
@@ -114,7 +115,26 @@ int cmd_ingest(const config& c, const std::vector<std::string>& dirs) {
   return 0;
 }
 
+// Every connection and open blob is a descriptor, and the usual soft limit (1024)
+// would cap the server near a thousand listeners: raise it to the hard limit.
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      spdlog::warn("open file limit stays at {}: raising it to {} failed", static_cast<long long>(before),
+                   static_cast<long long>(lim.rlim_max));
+      return;
+    }
+  }
+  spdlog::info("open file limit: {} (was {}; hard limit {})", static_cast<long long>(lim.rlim_cur),
+               static_cast<long long>(before), static_cast<long long>(lim.rlim_max));
+}
+
 int cmd_serve(const config& c) {
+  raise_open_file_limit();
   migrate_with_retry(c, c.db_startup_timeout);
   services svc(c);
   svc.search.start();
@@ -134,6 +154,8 @@ int cmd_serve(const config& c) {
   o.shutdown_grace = c.shutdown_grace;
   o.worker_threads = c.worker_threads;
   o.worker_queue = c.worker_queue;
+  o.max_connections_per_address = c.max_connections_per_address;
+  o.stats = &svc.connections;
   http::server srv(o, routes);
   srv.listen();
   spdlog::info("tonearm {} listening on http://{}:{} ({} I/O threads, {} workers)", TONEARM_VERSION, c.listen_host,

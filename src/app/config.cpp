@@ -82,6 +82,8 @@ const std::vector<key_spec>& keys() {
       int_key("threads", 1, 256, [](config& c, long long n) { c.threads = static_cast<int>(n); }),
       int_key("worker_threads", 1, 1024, [](config& c, long long n) { c.worker_threads = static_cast<int>(n); }),
       int_key("worker_queue", 1, 1000000, [](config& c, long long n) { c.worker_queue = static_cast<int>(n); }),
+      int_key("max_connections_per_address", 0, 10000000,
+              [](config& c, long long n) { c.max_connections_per_address = static_cast<int>(n); }),
       int_key("db_pool_size", 1, 1000, [](config& c, long long n) { c.db_pool_size = static_cast<int>(n); }),
       ms_key("db_timeout_ms", 1, 600000, &config::db_timeout),
       ms_key("db_startup_timeout_ms", 0, 3600000, &config::db_startup_timeout),

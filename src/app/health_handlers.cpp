@@ -23,15 +23,25 @@ http::response readyz_handler::operator()(const http::request&) const {
     postgres = std::string("unreachable: ") + e.what();
   }
   std::string redis = services_.redis.ping() ? "ok" : "unreachable: " + services_.redis.last_error();
+  // Out of file descriptors: new clients are turned away, so a balancer should send
+  // them elsewhere until some close.
+  const auto& conns = services_.connections;
+  std::string descriptors = conns.descriptors_exhausted
+                                ? "exhausted: " + std::to_string(conns.shed.load()) + " connections closed unanswered"
+                                : "ok";
 
-  nlohmann::json checks{{"postgres", postgres}, {"redis", redis}};
+  nlohmann::json checks{{"postgres", postgres}, {"redis", redis}, {"descriptors", descriptors}};
   http::response res;
-  if (postgres == "ok" && redis == "ok") {
+  std::vector<std::string> failed;
+  if (postgres != "ok") failed.push_back("postgres unreachable");
+  if (redis != "ok") failed.push_back("redis unreachable");
+  if (descriptors != "ok") failed.push_back("out of file descriptors");
+  if (failed.empty()) {
     res = http::json_response(200, nlohmann::json{{"status", "ready"}, {"checks", checks}}.dump());
   } else {
-    std::string failed = postgres != "ok" && redis != "ok" ? "postgres and redis" : postgres != "ok" ? "postgres" : "redis";
-    res = http::error_response(errc::unavailable, "not ready: " + failed + " unreachable",
-                               nlohmann::json{{"checks", checks}}.dump());
+    std::string message = "not ready: ";
+    for (std::size_t i = 0; i < failed.size(); ++i) message += (i ? ", " : "") + failed[i];
+    res = http::error_response(errc::unavailable, message, nlohmann::json{{"checks", checks}}.dump());
   }
   res.headers.set("Cache-Control", "no-store");
   return res;

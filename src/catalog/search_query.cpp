@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "tonearm/core/error.hpp"
+#include "tonearm/core/text.hpp"
 
 namespace tonearm::catalog {
 
@@ -92,8 +93,21 @@ std::optional<year_range> parse_year_range(std::string_view text) {
   return year_range{*from, *to};
 }
 
+std::string analysis_key(const std::vector<std::string>& terms, const std::optional<std::string>& genre) {
+  // Each part length-prefixed: no term or genre text can run into the next part.
+  std::string key;
+  for (const auto& t : terms) key += std::to_string(t.size()) + ':' + t;
+  key += genre ? "g" + std::to_string(genre->size()) + ':' + *genre : "-";
+  return key;
+}
+
 search_query parse_search(const search_params& params) {
   search_query out;
+  for (const auto* p : {&params.q, &params.type, &params.limit, &params.offset, &params.genre, &params.year,
+                        &params.country}) {
+    if (*p && (!core::valid_utf8(**p) || core::has_control(**p, /*allow_tab=*/true)))
+      bad("search parameters must be UTF-8 text without control characters");
+  }
   if (!params.q || trimmed(*params.q).empty()) bad("parameter 'q' is required and must not be empty");
   if (params.q->size() > 500) bad("parameter 'q' is longer than 500 characters");
   out.limit = parse_int_param(params.limit, "limit", 20, 1, max_search_limit);

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 namespace tonearm::catalog {
 
 namespace {
@@ -112,9 +114,7 @@ void search_service::refresh_loop(std::stop_token stop) {
 store::catalog_repository::analysis search_service::analyse(const std::vector<std::string>& terms,
                                                             const std::optional<std::string>& genre,
                                                             std::int64_t version) const {
-  std::string key;
-  for (const auto& t : terms) key += t + '\x1f';
-  key += genre ? "\x1e" + *genre : "\x1d";
+  std::string key = analysis_key(terms, genre);
   {
     std::lock_guard lock(cache_mutex_);
     if (cache_version_ != version) {
@@ -153,6 +153,10 @@ search_results search_service::search(const search_query& q) const {
     if (nothing_searchable) return std::nullopt;
     index_query iq;
     for (const auto& [term, word] : analysis.words) {
+      // An analysis is of exactly these terms (the cache key says so); never index past them.
+      if (term >= q.terms.size())
+        throw std::logic_error("search analysis names term " + std::to_string(term) + " of " +
+                               std::to_string(q.terms.size()));
       auto weights = weights_for(q.terms[term].field, e);
       if (!weights) return std::nullopt;
       index_word w = word;

@@ -60,6 +60,25 @@ paging paging_params(const request& req, int default_limit, int max_limit, int m
   return {int_param(req, "limit", default_limit, 1, max_limit), int_param(req, "offset", 0, 0, max_offset)};
 }
 
+bool nests_deeper_than(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;  // unbalanced text is the parser's to refuse
+    }
+  }
+  return false;
+}
+
 nlohmann::json json_body(const request& req) {
   auto type = req.header("Content-Type");
   if (!type.empty()) {
@@ -71,6 +90,9 @@ nlohmann::json json_body(const request& req) {
       throw api_error(errc::unsupported_media_type,
                       "request body must be application/json, got '" + std::string(media.substr(0, 64)) + "'");
   }
+  // Depth first, before any tree is built: a 1 MB "[[[[..." would become ~20 MB of nodes.
+  if (nests_deeper_than(req.body, max_json_depth))
+    throw api_error(errc::bad_request, "request body nests deeper than " + std::to_string(max_json_depth) + " levels");
   auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) throw api_error(errc::bad_request, "request body is not valid JSON");
   if (!body.is_object()) throw api_error(errc::bad_request, "request body must be a JSON object");

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "tonearm/core/text.hpp"
+
 namespace tonearm::http {
 
 namespace {
@@ -67,6 +69,33 @@ const std::string& request::param(std::string_view name) const {
   for (const auto& [k, v] : path_params)
     if (k == name) return v;
   throw std::out_of_range("no path parameter " + std::string(name));
+}
+
+std::string text_problem(const request& req) {
+  auto bad = [](std::string_view s) { return !core::valid_utf8(s) || core::has_control(s, /*allow_tab=*/true); };
+  auto shown = [](std::string_view s) {
+    std::string out;
+    for (unsigned char c : s.substr(0, 32)) out += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
+    return out;
+  };
+  // parse_query keeps the raw text of a malformed escape ("%zz", "%00"); here it is refused.
+  for (std::string_view query = req.query; !query.empty();) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = part.find('=');
+    auto name = part.substr(0, eq);
+    if (!percent_decode(name, true) || (eq != std::string_view::npos && !percent_decode(part.substr(eq + 1), true)))
+      return "parameter '" + shown(percent_decode(name, true).value_or(std::string(name))) +
+             "' has a malformed percent-escape (or an escaped NUL)";
+  }
+  for (const auto& [k, v] : req.query_params) {
+    if (bad(k)) return "a query parameter name is not UTF-8 text without control characters ('" + shown(k) + "')";
+    if (bad(v)) return "parameter '" + shown(k) + "' must be UTF-8 text without control characters";
+  }
+  for (const auto& [k, v] : req.path_params)
+    if (bad(v)) return "path segment {" + k + "} must be UTF-8 text without control characters";
+  return {};
 }
 
 std::optional<std::string> request::query_param(std::string_view name) const {

@@ -21,6 +21,7 @@ unsigned error_status(errc code) noexcept {
     case errc::internal: return 500;
     case errc::unavailable: return 503;
     case errc::overloaded: return 503;
+    case errc::not_implemented: return 501;
   }
   return 500;
 }
@@ -41,6 +42,7 @@ std::string_view error_code_name(errc code) noexcept {
     case errc::internal: return "internal";
     case errc::unavailable: return "unavailable";
     case errc::overloaded: return "overloaded";
+    case errc::not_implemented: return "not_implemented";
   }
   return "internal";
 }

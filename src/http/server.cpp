@@ -20,6 +20,8 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -47,11 +49,20 @@ struct server::impl {
   impl(server_options o, const http::router& r)
       : options(std::move(o)), routes(r), ioc(options.threads), acceptor(ioc), signals(ioc, SIGINT, SIGTERM),
         grace_timer(ioc), blocking(static_cast<std::size_t>(options.worker_threads)),
-        body_reads(static_cast<std::size_t>(std::max(2, options.worker_threads / 2))) {}
+        body_reads(static_cast<std::size_t>(std::max(2, options.worker_threads / 2))),
+        stats(options.stats ? *options.stats : own_stats),
+        reserve_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+  ~impl() {
+    if (reserve_fd >= 0) ::close(reserve_fd);
+  }
 
   void begin_shutdown();
   void session_started(std::uint64_t id, const std::shared_ptr<session>& s);
-  void session_ended(std::uint64_t id);
+  // `counted_address`: the address whose slot the session held, or null.
+  void session_ended(std::uint64_t id, const std::string* counted_address);
+  // Takes a slot for `address`; false when it holds max_connections_per_address already.
+  bool take_address_slot(const std::string& address);
+  void out_of_descriptors(const beast::error_code& ec);
   net::awaitable<void> accept_loop();
   net::awaitable<response> offload(std::function<response()> fn);
 
@@ -71,19 +82,30 @@ struct server::impl {
   // a slow Redis holds up streams (until its breaker opens), never handler work.
   net::thread_pool body_reads;
   std::atomic<int> blocking_in_flight{0};
+  connection_stats own_stats;
+  connection_stats& stats;
+  std::unordered_map<std::string, int> per_address;  // under sessions_mutex
+  // A descriptor held back for the moment none are left: closed to accept (and at
+  // once close) a waiting connection, so clients are told no instead of hanging.
+  int reserve_fd = -1;
+  std::chrono::steady_clock::time_point exhausted_since{};
+  std::int64_t shed_at_episode_start = 0;
 };
 
 // One connection: reads requests one at a time (so pipelined requests are answered
 // in order), dispatches them, writes responses, and enforces limits and timeouts.
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket socket, server::impl& srv, std::uint64_t id)
-      : stream_(std::move(socket)), srv_(srv), id_(id) {
-    beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string();
+  // `counted`: the connection holds one of its address's slots (released at the end);
+  // a connection that got none is answered 429 and closed.
+  session(tcp::socket socket, server::impl& srv, std::uint64_t id, std::string remote, bool counted)
+      : stream_(std::move(socket)), srv_(srv), id_(id), remote_(std::move(remote)), counted_(counted) {
+    ++srv_.stats.open;
   }
-  ~session() { srv_.session_ended(id_); }
+  ~session() {
+    --srv_.stats.open;
+    srv_.session_ended(id_, counted_ ? &remote_ : nullptr);
+  }
 
   // Asks the session to finish: an idle connection closes now, a busy one after
   // its current response. Safe from any thread.
@@ -112,12 +134,17 @@ class session : public std::enable_shared_from_this<session> {
   server::impl& srv_;
   std::uint64_t id_;
   std::string remote_;
+  bool counted_ = true;
   bool idle_ = false;
   bool closing_ = false;
   std::unique_ptr<char[]> buffer_;  // streamed bodies, stream_chunk_bytes
 };
 
 namespace {
+
+// Header fields a request may have (Apache's LimitRequestFields default): a real
+// client sends a dozen or two; thousands of tiny ones are an attack on the tables.
+constexpr std::ptrdiff_t max_header_fields = 100;
 
 bool is_quiet(const beast::error_code& ec) {
   return ec == net::error::operation_aborted || ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
@@ -135,6 +162,17 @@ auto guarded(const route& r, request& req, F&& fn) -> decltype(fn()) {
     spdlog::error("request_id={} handler for {} {} failed: {}", req.request_id, req.method, r.pattern, e.what());
     return error_response(errc::internal, "internal error");
   }
+}
+
+std::optional<wire::framing_error> framing_problem(const bhttp::request_header<>& head) {
+  std::vector<std::string_view> te, cl;
+  auto lines = [&head](bhttp::field f, std::vector<std::string_view>& out) {
+    auto [from, to] = head.equal_range(f);
+    for (auto it = from; it != to; ++it) out.emplace_back(it->value().data(), it->value().size());
+  };
+  lines(bhttp::field::transfer_encoding, te);
+  lines(bhttp::field::content_length, cl);
+  return wire::framing_problem(te, cl, head.version());
 }
 
 response call_handler(const route& r, request& req) {
@@ -178,6 +216,8 @@ net::awaitable<response> session::dispatch(request& req) {
     co_return res;
   }
   req.path_params = std::move(m.params);
+  // Text reaches handlers, PostgreSQL and logs only as UTF-8 without control bytes.
+  if (auto problem = text_problem(req); !problem.empty()) co_return error_response(errc::bad_request, problem);
   const route* r = m.route;
   if (r->execution == execution::inline_io) co_return call_handler(*r, req);
   if (r->fast)
@@ -203,6 +243,12 @@ net::awaitable<bool> session::wait_for_request(beast::flat_buffer& buffer, bool 
 net::awaitable<void> session::run() {
   beast::flat_buffer buffer;
   bool first = true;
+  if (!counted_) {
+    co_await send_error_and_close(errc::too_many_requests,
+                                  "too many connections from your address (at most " +
+                                      std::to_string(srv_.options.max_connections_per_address) + ")");
+    co_return;
+  }
   try {
     while (co_await wait_for_request(buffer, first)) {
       first = false;
@@ -227,6 +273,15 @@ net::awaitable<void> session::run() {
         co_return;
       }
       auto& head = parser.get();
+      if (std::distance(head.begin(), head.end()) > max_header_fields) {
+        co_await send_error_and_close(errc::header_too_large,
+                                      "more than " + std::to_string(max_header_fields) + " header fields");
+        co_return;
+      }
+      if (auto bad = framing_problem(head)) {  // never guess where a body ends (smuggling)
+        co_await send_error_and_close(bad->code, bad->message);
+        co_return;
+      }
       if (!parser.is_done()) {
         if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
@@ -452,11 +507,52 @@ void server::impl::session_started(std::uint64_t id, const std::shared_ptr<sessi
   sessions.emplace(id, s);
 }
 
-void server::impl::session_ended(std::uint64_t id) {
+bool server::impl::take_address_slot(const std::string& address) {
+  if (options.max_connections_per_address <= 0) return true;
+  std::lock_guard lock(sessions_mutex);
+  int& n = per_address[address];
+  if (n >= options.max_connections_per_address) return false;
+  ++n;
+  return true;
+}
+
+void server::impl::session_ended(std::uint64_t id, const std::string* counted_address) {
   std::lock_guard lock(sessions_mutex);
   sessions.erase(id);
+  if (counted_address && options.max_connections_per_address > 0) {
+    if (auto it = per_address.find(*counted_address); it != per_address.end() && --it->second <= 0) per_address.erase(it);
+  }
   // stopped(): sessions dropped when the io_context is destroyed have nothing to stop.
   if (stopping && sessions.empty() && !ioc.stopped()) net::post(ioc, [this] { ioc.stop(); });
+}
+
+// No descriptor left for a new connection (EMFILE/ENFILE): one warning per episode,
+// not per attempt. The waiting connection is accepted on the reserve descriptor and
+// closed at once, so its client hears no at once instead of timing out, while the
+// connections already open keep being served.
+void server::impl::out_of_descriptors(const beast::error_code& ec) {
+  if (!stats.descriptors_exhausted.exchange(true)) {
+    ++stats.exhaustion_episodes;
+    exhausted_since = std::chrono::steady_clock::now();
+    shed_at_episode_start = stats.shed;
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    spdlog::warn("accept failed: {} ({} connections open, open file limit {}); closing new connections at once "
+                 "until descriptors free up",
+                 ec.message(), stats.open.load(), static_cast<long long>(lim.rlim_cur));
+  }
+  if (reserve_fd >= 0) {
+    ::close(reserve_fd);
+    reserve_fd = -1;
+  }
+  // Everything waiting in the backlog now (bounded, so other work gets its turn).
+  for (int i = 0; i < 1024; ++i) {
+    int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) break;
+    ::close(fd);
+    ++stats.shed;
+  }
+  reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 net::awaitable<void> server::impl::accept_loop() {
@@ -464,21 +560,35 @@ net::awaitable<void> server::impl::accept_loop() {
     beast::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(net::make_strand(ioc), net::redirect_error(use_awaitable, ec));
     if (ec == net::error::operation_aborted || stopping) co_return;
-    if (ec) {
-      // e.g. EMFILE: wait a moment instead of spinning on the error.
-      spdlog::warn("accept failed: {}", ec.message());
-      net::steady_timer pause(ioc, std::chrono::milliseconds(50));
+    if (ec == net::error::no_descriptors || ec.value() == ENFILE || ec.value() == ENOBUFS || ec.value() == ENOMEM) {
+      out_of_descriptors(ec);
+      net::steady_timer pause(ioc, std::chrono::milliseconds(10));  // not a busy loop
       co_await pause.async_wait(net::redirect_error(use_awaitable, ec));
       continue;
     }
+    if (ec) {  // a connection that died in the backlog (ECONNABORTED) and the like
+      spdlog::debug("accept failed: {}", ec.message());
+      continue;
+    }
+    if (stats.descriptors_exhausted.exchange(false)) {
+      spdlog::warn("accepting connections again after {:.1f} s without descriptors; {} connections were closed "
+                   "unanswered meanwhile",
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - exhausted_since).count(),
+                   stats.shed - shed_at_episode_start);
+    }
+    if (reserve_fd < 0) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     socket.set_option(tcp::no_delay(true), ec);
+    std::string remote;
+    if (auto ep = socket.remote_endpoint(ec); !ec) remote = ep.address().to_string();
+    bool counted = take_address_slot(remote);
+    if (!counted) ++stats.refused_per_address;
     std::uint64_t id;
     {
       std::lock_guard lock(sessions_mutex);
       id = next_session_id++;
     }
     auto executor = socket.get_executor();
-    auto s = std::make_shared<session>(std::move(socket), *this, id);
+    auto s = std::make_shared<session>(std::move(socket), *this, id, std::move(remote), counted);
     session_started(id, s);
     net::co_spawn(executor, [s]() { return s->run(); }, net::detached);
   }
@@ -525,6 +635,7 @@ void server::listen() {
   if (!ec) i.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) i.acceptor.bind(ep, ec);
   if (!ec) i.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (!ec) i.acceptor.native_non_blocking(true, ec);  // the reserve-descriptor accept must not block
   if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
 }
 

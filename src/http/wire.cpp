@@ -64,10 +64,59 @@ std::string_view reason_phrase(unsigned status) noexcept {
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
     default: return "Unknown";
   }
+}
+
+namespace {
+// Comma-separated list elements, trimmed of spaces and tabs, empty ones skipped
+// (RFC 9110 section 5.6.1), from every line of a field.
+std::vector<std::string> list_elements(const std::vector<std::string_view>& lines) {
+  std::vector<std::string> out;
+  for (auto line : lines) {
+    while (!line.empty()) {
+      auto comma = line.find(',');
+      auto item = line.substr(0, comma);
+      line = comma == std::string_view::npos ? std::string_view{} : line.substr(comma + 1);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (!item.empty()) out.emplace_back(item);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<framing_error> framing_problem(const std::vector<std::string_view>& transfer_encoding,
+                                             const std::vector<std::string_view>& content_length, unsigned version) {
+  auto lengths = list_elements(content_length);
+  if (lengths.size() > 1) return framing_error{errc::bad_request, "request has more than one Content-Length"};
+  if (transfer_encoding.empty()) return std::nullopt;
+  if (version < 11)
+    return framing_error{errc::bad_request, "Transfer-Encoding is not allowed in an HTTP/1.0 request"};
+  if (!content_length.empty())
+    return framing_error{errc::bad_request, "request has both Transfer-Encoding and Content-Length"};
+  auto codings = list_elements(transfer_encoding);
+  if (codings.empty()) return framing_error{errc::bad_request, "Transfer-Encoding is empty"};
+  auto name = [](const std::string& coding) {  // without parameters, lower case
+    std::string n = coding.substr(0, coding.find(';'));
+    while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.pop_back();
+    for (auto& c : n) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    return n;
+  };
+  if (name(codings.back()) != "chunked")
+    return framing_error{errc::bad_request, "the final transfer coding must be chunked"};
+  for (std::size_t i = 0; i + 1 < codings.size(); ++i) {
+    auto n = name(codings[i]);
+    if (n == "chunked") return framing_error{errc::bad_request, "chunked transfer coding applied twice"};
+    std::string shown;
+    for (unsigned char c : n.substr(0, 32)) shown += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
+    return framing_error{errc::not_implemented, "transfer coding '" + shown + "' is not supported"};
+  }
+  return std::nullopt;
 }
 
 std::string request_id_for(std::string_view client_value) {

@@ -5,6 +5,10 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <optional>
+#include <vector>
+
+#include "tonearm/core/error.hpp"
 
 #include "tonearm/http/request.hpp"
 #include "tonearm/http/response.hpp"
@@ -27,5 +31,21 @@ bool wants_close(const response& res);
 void log_access(const request& req, const response& res, std::chrono::steady_clock::time_point started);
 
 std::string_view reason_phrase(unsigned status) noexcept;
+
+// Request framing that must not be guessed at (RFC 9112 sections 6.1 and 6.3), from
+// the values of every Transfer-Encoding and Content-Length line of a request head and
+// its HTTP version (10 or 11). nullopt when the framing is unambiguous: no
+// Transfer-Encoding, or one whose only and final coding is chunked, in HTTP/1.1,
+// without a Content-Length; at most one Content-Length value. Otherwise the error to
+// answer before closing the connection: bad_request for ambiguous framing (a final
+// coding other than chunked, chunked twice, Transfer-Encoding with Content-Length or
+// in HTTP/1.0, several Content-Length values), not_implemented for a coding we do not
+// decode (gzip, chunked).
+struct framing_error {
+  errc code;
+  std::string message;
+};
+std::optional<framing_error> framing_problem(const std::vector<std::string_view>& transfer_encoding,
+                                             const std::vector<std::string_view>& content_length, unsigned version);
 
 }  // namespace tonearm::http::wire

@@ -98,7 +98,7 @@ std::optional<accounts::user> account_repository::find_user(std::int64_t id) con
 std::optional<accounts::user> account_repository::find_user_by_name(const std::string& username) const {
   return db_.with_connection([&](pqxx::connection& c) -> std::optional<accounts::user> {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT " + user_columns + " FROM users u WHERE lower(u.username) = lower($1)", username);
+    auto r = tx.exec_params("SELECT " + user_columns + " FROM users u WHERE lower(u.username) = $1", username);
     if (r.empty()) return std::nullopt;
     return user_from_row(r[0]);
   });
@@ -107,7 +107,7 @@ std::optional<accounts::user> account_repository::find_user_by_name(const std::s
 std::optional<accounts::user_credentials> account_repository::credentials(const std::string& username) const {
   return db_.with_connection([&](pqxx::connection& c) -> std::optional<accounts::user_credentials> {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT id, password_hash FROM users WHERE lower(username) = lower($1)", username);
+    auto r = tx.exec_params("SELECT id, password_hash FROM users WHERE lower(username) = $1", username);
     if (r.empty()) return std::nullopt;
     return accounts::user_credentials{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>()};
   });

@@ -80,10 +80,14 @@ range_plan plan_ranges(std::string_view header, std::uint64_t size, std::size_t 
     plan.outcome = range_plan::kind::unsatisfiable;
     return plan;
   }
-  std::uint64_t requested = 0;
-  for (const auto& r : plan.ranges) {
-    requested += r.length();  // each <= size, so this cannot overflow before the check
-    if (plan.ranges.size() > 1 && requested > size) return full;
+  // Several ranges may ask for at most `size` bytes in all (overlap amplification).
+  // Checked before each sum, so it cannot wrap whatever the size (even above 2^63).
+  if (plan.ranges.size() > 1) {
+    std::uint64_t requested = 0;
+    for (const auto& r : plan.ranges) {
+      if (r.length() > size - requested) return full;
+      requested += r.length();
+    }
   }
   plan.outcome = range_plan::kind::partial;
   return plan;

@@ -474,7 +474,7 @@ http_reply http_request(int port, const std::string& method, const std::string& 
 // ---- server_process ----
 
 server_process::server_process(const std::string& database_url, const std::string& redis_url,
-                               std::map<std::string, std::string> settings)
+                               std::map<std::string, std::string> settings, std::vector<std::string> launcher)
     : port_(free_port()) {
   settings.emplace("TONEARM_LISTEN", "127.0.0.1:" + std::to_string(port_));
   settings.emplace("TONEARM_DATABASE_URL", database_url);
@@ -482,7 +482,9 @@ server_process::server_process(const std::string& database_url, const std::strin
   settings.emplace("TONEARM_LOG_LEVEL", "info");
   settings.emplace("TONEARM_THREADS", "2");
   settings.emplace("TONEARM_CONFIG", "/dev/null");  // defaults + env only
-  proc_ = std::make_unique<child_process>(std::vector<std::string>{tonearm_binary(), "serve"}, settings);
+  launcher.push_back(tonearm_binary());
+  launcher.push_back("serve");
+  proc_ = std::make_unique<child_process>(launcher, settings);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!proc_->running()) throw std::runtime_error("tonearm serve exited early:\n" + proc_->output());

@@ -193,8 +193,10 @@ http_reply http_request(int port, const std::string& method, const std::string& 
 // TONEARM_* settings; waits until /healthz answers.
 class server_process {
  public:
+  // `launcher`: words put before the binary, e.g. {"prlimit", "--nofile=1024:20000", "--"}
+  // (it must exec the binary, so pid() stays the server's).
   server_process(const std::string& database_url, const std::string& redis_url,
-                 std::map<std::string, std::string> settings = {});
+                 std::map<std::string, std::string> settings = {}, std::vector<std::string> launcher = {});
   int port() const { return port_; }
   child_process& process() { return *proc_; }
   http_reply get(const std::string& target) { return http_request(port_, "GET", target); }

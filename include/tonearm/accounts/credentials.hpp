@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,10 @@ std::string to_hex(std::string_view bytes);
 // Registration rules; each returns an empty string when fine, else the reason.
 // Username: 3-32 characters of a-z A-Z 0-9 _ . - (unique case-insensitively).
 std::string username_problem(std::string_view username);
+// The one form of a username that rate limits, lookups and comparisons use: ASCII
+// lower case of a name registration would take; nullopt for any other text (so
+// "victim\0zz" or a Kelvin sign never reach a limiter key or the database).
+std::optional<std::string> canonical_username(std::string_view username);
 // Password: at least 10 characters (bytes of UTF-8 counted as characters), at most 1024.
 std::string password_problem(std::string_view password);
 

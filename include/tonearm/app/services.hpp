@@ -5,6 +5,7 @@
 #include "tonearm/accounts/rate_limiter.hpp"
 #include "tonearm/accounts/token_cache.hpp"
 #include "tonearm/app/config.hpp"
+#include "tonearm/http/server.hpp"
 #include "tonearm/catalog/search_service.hpp"
 #include "tonearm/store/account_repository.hpp"
 #include "tonearm/store/blob_store.hpp"
@@ -41,6 +42,7 @@ struct services {
   tonearm::accounts::password_hasher hasher;
   tonearm::accounts::rate_limiter limiter;
   tonearm::accounts::token_cache tokens;
+  http::connection_stats connections;  // filled by the server, read by /readyz
 
   // Flushes play counts to PostgreSQL every play_flush seconds until stopped.
   void start_play_flusher();

@@ -44,8 +44,13 @@ inline constexpr int max_search_results = 1000;
 // Validates and parses. `q` may hold field prefixes: artist:radiohead (also author:),
 // title:, album:, genre:rock, year:1997 or year:1990-1999, country:IS; a value may be
 // quoted: artist:"sigur ros". Explicit parameters win over prefixes in q.
+// Text must be UTF-8 without control characters (a tab separates words).
 // Throws tonearm::api_error(bad_request) with a message naming the parameter.
 search_query parse_search(const search_params& params);
+
+// The analysis cache's key for these terms and genre: distinct inputs give distinct
+// keys whatever bytes the texts hold (each part is length-prefixed).
+std::string analysis_key(const std::vector<std::string>& terms, const std::optional<std::string>& genre);
 
 // "1997" or "1990-1999" (years 1000..9999); nullopt when malformed or reversed.
 std::optional<year_range> parse_year_range(std::string_view text);

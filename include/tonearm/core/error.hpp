@@ -23,6 +23,7 @@ enum class errc {
   internal,
   unavailable,
   overloaded,
+  not_implemented,
 };
 
 // An expected failure that ends the current operation; caught once at the router

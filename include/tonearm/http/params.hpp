@@ -31,8 +31,12 @@ paging paging_params(const request& req, int default_limit = 20, int max_limit =
 
 // The request body as a JSON object. Throws api_error: unsupported_media_type when a
 // Content-Type other than application/json is given, bad_request when the body is
-// not a JSON object.
+// not a JSON object or nests arrays and objects deeper than max_json_depth.
+inline constexpr int max_json_depth = 32;
 nlohmann::json json_body(const request& req);
+// True when `text` opens more than `max_depth` arrays/objects inside each other (strings
+// skipped); a scan with no allocation, so it can run before the parser.
+bool nests_deeper_than(std::string_view text, int max_depth);
 
 // Percent-encodes a query component (RFC 3986 unreserved characters stay).
 std::string url_encode(std::string_view text);

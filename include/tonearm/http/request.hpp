@@ -22,7 +22,7 @@ struct request {
   std::string request_id;  // X-Request-Id, passed through or generated
   // Filled by the router: {name} segments of the route pattern, percent-decoded.
   std::vector<std::pair<std::string, std::string>> path_params;
-  // Parsed from `query` on first use: name/value pairs, '+' and %XX decoded.
+  // Parsed from `query` by split_target: name/value pairs, '+' and %XX decoded.
   std::vector<std::pair<std::string, std::string>> query_params;
 
   std::string_view header(std::string_view name) const noexcept { return headers.get(name); }
@@ -34,6 +34,12 @@ struct request {
 
 // Splits a target into path and query and parses the query parameters.
 void split_target(request& req);
+
+// Why the request's text parameters cannot be taken, or "" when they can: every
+// query parameter name and value and every path parameter must be well-formed UTF-8
+// without control characters (a tab is allowed), and every %XX escape of the query
+// well-formed and not %00. The message names the parameter.
+std::string text_problem(const request& req);
 
 // Percent-decodes `text`; with `plus_as_space` '+' becomes ' ' (query strings).
 // Returns nullopt on a malformed escape or a decoded NUL byte.

@@ -1,6 +1,7 @@
 // The HTTP/1.1 server: listener, sessions with limits and timeouts, graceful stop.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -10,6 +11,16 @@
 #include "tonearm/http/router.hpp"
 
 namespace tonearm::http {
+
+// What the listener knows of its connections, readable from any thread (readiness,
+// metrics). Owned by whoever builds the server, so probes built earlier can hold it.
+struct connection_stats {
+  std::atomic<std::int64_t> open{0};              // connections being served
+  std::atomic<std::int64_t> refused_per_address{0};  // over max_connections_per_address
+  std::atomic<bool> descriptors_exhausted{false};   // accept fails for want of fds now
+  std::atomic<std::int64_t> shed{0};                // closed unanswered for want of fds
+  std::atomic<std::int64_t> exhaustion_episodes{0};
+};
 
 struct server_options {
   std::string host = "127.0.0.1";
@@ -27,6 +38,10 @@ struct server_options {
   bool sendfile = true;  // bodies that are one region of a local file go out with sendfile(2)
   int worker_threads = 16;  // threads for blocking handlers (database, Redis)
   int worker_queue = 1024;  // blocking handlers in flight before "overloaded"
+  // Connections one client address may hold at once (0: no cap); the next one gets
+  // 429 and is closed. Behind a proxy every client has the proxy's address: 0 there.
+  int max_connections_per_address = 256;
+  connection_stats* stats = nullptr;  // optional; the server's own when null
 };
 
 class server {

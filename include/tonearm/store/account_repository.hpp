@@ -27,8 +27,10 @@ class account_repository {
   // Throws api_error(conflict) when the username is taken (case-insensitively).
   accounts::user create_user(const std::string& username, const std::string& password_hash) const;
   std::optional<accounts::user> find_user(std::int64_t id) const;
-  std::optional<accounts::user> find_user_by_name(const std::string& username) const;
-  std::optional<accounts::user_credentials> credentials(const std::string& username) const;
+  // By the canonical (lower-case) name, accounts::canonical_username: compared with
+  // the unique index's lower(username) as given, never folded again here.
+  std::optional<accounts::user> find_user_by_name(const std::string& canonical) const;
+  std::optional<accounts::user_credentials> credentials(const std::string& canonical) const;
 
   // Stores a session token's hash; returns its expiry (ISO 8601).
   std::string create_session(std::int64_t user_id, const std::string& token_hash, std::chrono::seconds ttl) const;

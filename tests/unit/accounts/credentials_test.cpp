@@ -70,3 +70,20 @@ TEST(RegistrationRules, PasswordsCountCharactersNotBytes) {
 
 }  // namespace
 }  // namespace tonearm::accounts
+
+namespace tonearm::accounts {
+namespace {
+
+// One form keys the login limiter, the lookup and the comparison.
+TEST(CanonicalUsername, LowerCaseOfWhatRegistrationTakesAndNothingElse) {
+  EXPECT_EQ(canonical_username("Victim"), "victim");
+  EXPECT_EQ(canonical_username("a_B-c.D"), "a_b-c.d");
+  EXPECT_EQ(canonical_username(std::string("victim\0zz", 9)), std::nullopt);
+  EXPECT_EQ(canonical_username("\u212a\u0130d"), std::nullopt);  // Kelvin sign, dotted capital I
+  EXPECT_EQ(canonical_username("kid\u200b"), std::nullopt);       // zero-width space
+  EXPECT_EQ(canonical_username("ab"), std::nullopt);
+  EXPECT_EQ(canonical_username(std::string(33, 'a')), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tonearm::accounts

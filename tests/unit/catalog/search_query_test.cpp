@@ -140,3 +140,41 @@ TEST(ParseYearRange, SingleYearAndRange) {
 
 }  // namespace
 }  // namespace tonearm::catalog
+
+namespace tonearm::catalog {
+namespace {
+
+// The analysis cache key once joined terms with \x1f, so "xqa\x1fyqb" (one term) hit
+// the analysis of "xqa", "yqb" (two) and the search read past its terms.
+TEST(AnalysisKey, DistinctTermsAndGenresGiveDistinctKeys) {
+  using terms = std::vector<std::string>;
+  std::vector<std::pair<terms, std::optional<std::string>>> inputs = {
+      {{"xqa", "yqb"}, std::nullopt}, {{"xqa\x1fyqb"}, std::nullopt}, {{"xqa\x1f", "yqb"}, std::nullopt},
+      {{"xqa"}, std::string("yqb")},  {{"xqa"}, std::nullopt},        {{"xqa"}, std::string("")},
+      {{}, std::string("rock")},      {{}, std::string("rock\x1f\x1d")}, {{"rock"}, std::nullopt},
+      {{"1:a"}, std::nullopt},        {{"a"}, std::nullopt},          {{"", ""}, std::nullopt},
+      {{""}, std::nullopt},           {{}, std::nullopt}};
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    for (std::size_t j = i + 1; j < inputs.size(); ++j)
+      EXPECT_NE(analysis_key(inputs[i].first, inputs[i].second), analysis_key(inputs[j].first, inputs[j].second))
+          << i << " vs " << j;
+  EXPECT_EQ(analysis_key({"a", "b"}, std::string("g")), analysis_key({"a", "b"}, std::string("g")));
+}
+
+TEST(ParseSearch, ControlCharactersAndInvalidUtf8AreRefused) {
+  for (std::string q : std::vector<std::string>{"xqa\x1fyqb", std::string("a\0b", 3), "a\x7f", "\xff", "\xc3", "artist:\xff"}) {
+    search_params p;
+    p.q = q;
+    EXPECT_THROW(parse_search(p), api_error) << ::testing::PrintToString(q);
+  }
+  search_params genre;
+  genre.q = "rock";
+  genre.genre = "rock\x1f\x1d";
+  EXPECT_THROW(parse_search(genre), api_error);
+  search_params tab;
+  tab.q = "sine\ttest";
+  EXPECT_EQ(parse_search(tab).terms.size(), 2u);
+}
+
+}  // namespace
+}  // namespace tonearm::catalog

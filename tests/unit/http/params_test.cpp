@@ -109,3 +109,33 @@ TEST(JsonBody, EverythingElseIsRefused) {
 
 }  // namespace
 }  // namespace tonearm::http
+
+namespace tonearm::http {
+namespace {
+
+TEST(JsonBody, NestingDeeperThan32IsRefusedBeforeParsing) {
+  auto body = [](int depth) {
+    request r;
+    r.body = "{\"a\":" + std::string(static_cast<std::size_t>(depth - 1), '[') +
+             std::string(static_cast<std::size_t>(depth - 1), ']') + "}";
+    return r;
+  };
+  EXPECT_NO_THROW(json_body(body(32)));
+  try {
+    json_body(body(33));
+    FAIL() << "33 levels were taken";
+  } catch (const api_error& e) {
+    EXPECT_EQ(e.code(), errc::bad_request);
+    EXPECT_NE(std::string(e.what()).find("deeper than 32"), std::string::npos) << e.what();
+  }
+  // Brackets inside strings (escaped quotes too) are text, not nesting.
+  request strings;
+  strings.body = R"({"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})";
+  EXPECT_NO_THROW(json_body(strings));
+  EXPECT_TRUE(nests_deeper_than(std::string(1000000, '['), 32));
+  EXPECT_FALSE(nests_deeper_than("[[],[],[[]]]", 3));
+  EXPECT_TRUE(nests_deeper_than("[[[[]]]]", 3));
+}
+
+}  // namespace
+}  // namespace tonearm::http

@@ -52,3 +52,29 @@ TEST(Headers, LookupIsCaseInsensitiveAndSetReplaces) {
 
 }  // namespace
 }  // namespace tonearm::http
+
+namespace tonearm::http {
+namespace {
+
+TEST(TextProblem, NamesTheParameterThatIsNotUtf8Text) {
+  request r;
+  r.target = "/v1/search?q=bj%C3%B6rk&limit=5&q2=a%09b";
+  split_target(r);
+  EXPECT_EQ(text_problem(r), "");
+  for (std::string target : {"/x?q=%FF", "/x?q=%C3", "/x?a=1&q=a%1Fb", "/x?q=a%7F", "/x?q=%zz", "/x?q=a%00", "/x?q=%4"}) {
+    request bad;
+    bad.target = target;
+    split_target(bad);
+    EXPECT_NE(text_problem(bad).find("'q'"), std::string::npos) << target << ": " << text_problem(bad);
+  }
+  request name;
+  name.target = "/x?%FF=1";
+  split_target(name);
+  EXPECT_NE(text_problem(name), "");
+  request path;
+  path.path_params = {{"id", "\xFF"}};
+  EXPECT_NE(text_problem(path).find("{id}"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tonearm::http

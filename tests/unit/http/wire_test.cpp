@@ -54,3 +54,52 @@ TEST(RequestId, ReplacesUnsafeOrHugeIds) {
 
 }  // namespace
 }  // namespace tonearm::http::wire
+
+namespace tonearm::http::wire {
+namespace {
+
+// RFC 9112 sections 6.1 and 6.3: framing that must not be guessed at.
+struct framing_case {
+  std::vector<std::string_view> te, cl;
+  unsigned version;
+  std::optional<errc> expected;  // nullopt: fine
+};
+
+class FramingProblem : public ::testing::TestWithParam<framing_case> {};
+
+TEST_P(FramingProblem, MatchesTheTable) {
+  const auto& c = GetParam();
+  auto got = framing_problem(c.te, c.cl, c.version);
+  ASSERT_EQ(got.has_value(), c.expected.has_value()) << (got ? got->message : "fine");
+  if (got) {
+    EXPECT_EQ(got->code, *c.expected) << got->message;
+    EXPECT_FALSE(got->message.empty());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, FramingProblem,
+    ::testing::Values(framing_case{{}, {}, 11, std::nullopt}, framing_case{{}, {"42"}, 11, std::nullopt},
+                      framing_case{{}, {"42"}, 10, std::nullopt}, framing_case{{"chunked"}, {}, 11, std::nullopt},
+                      framing_case{{"Chunked"}, {}, 11, std::nullopt},
+                      framing_case{{" chunked ,"}, {}, 11, std::nullopt},
+                      // the final coding is not chunked: the length cannot be known
+                      framing_case{{"chunked, gzip"}, {}, 11, errc::bad_request},
+                      framing_case{{"gzip"}, {}, 11, errc::bad_request},
+                      framing_case{{"chunked", "gzip"}, {}, 11, errc::bad_request},
+                      framing_case{{""}, {}, 11, errc::bad_request},
+                      // chunked twice, on one line or two
+                      framing_case{{"chunked, chunked"}, {}, 11, errc::bad_request},
+                      framing_case{{"chunked", "chunked"}, {}, 11, errc::bad_request},
+                      // a coding we do not decode before chunked
+                      framing_case{{"gzip, chunked"}, {}, 11, errc::not_implemented},
+                      framing_case{{"gzip", "chunked"}, {}, 11, errc::not_implemented},
+                      // both, or Transfer-Encoding in HTTP/1.0
+                      framing_case{{"chunked"}, {"5"}, 11, errc::bad_request},
+                      framing_case{{"chunked"}, {}, 10, errc::bad_request},
+                      // several Content-Length values, even equal ones
+                      framing_case{{}, {"5", "5"}, 11, errc::bad_request},
+                      framing_case{{}, {"5, 6"}, 11, errc::bad_request}));
+
+}  // namespace
+}  // namespace tonearm::http::wire

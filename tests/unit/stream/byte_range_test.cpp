@@ -87,3 +87,20 @@ TEST(PlanRangesCap, OneRangeCoveringTheWholeFileIsFine) {
 
 }  // namespace
 }  // namespace tonearm::stream
+
+namespace tonearm::stream {
+namespace {
+
+// Found by the fuzzer: two ranges of a file above 2^63 bytes summed past 2^64 and
+// wrapped, so an amplifying request passed the overlap check.
+TEST(PlanRangesCap, TotalOfHugeRangesDoesNotWrap) {
+  const std::uint64_t size = 0xF69A0000000186A0ull;
+  auto plan = plan_ranges("bytes=0-,2-", size);
+  EXPECT_EQ(plan.outcome, kind::full);
+  auto fits = plan_ranges("bytes=0-9,10-", size);  // exactly the file: allowed
+  EXPECT_EQ(fits.outcome, kind::partial);
+  EXPECT_EQ(fits.ranges, (std::vector<byte_range>{{0, 9}, {10, size - 1}}));
+}
+
+}  // namespace
+}  // namespace tonearm::stream
