@@ -6,8 +6,9 @@ import { initPlayer, playerEvents, togglePlay, seekBy, queue } from './player.js
 import { renderSearch, playFirstResult } from './search.js';
 import { renderCharts } from './charts.js';
 import { renderAccount } from './account.js';
-import { renderLiked, loadLikes } from './library.js';
-import { renderMyPlaylists, renderPlaylist, renderUser } from './playlists.js';
+import { renderLiked } from './library.js';
+import { loadLikes } from './likes.js';
+import { renderMyPlaylists, renderPlaylist, renderUser, openAddToPlaylist } from './playlists.js';
 import { renderAuthor, renderAlbum } from './catalog.js';
 import { songList, markPlaying } from './songlist.js';
 import { showError, clearError } from './status.js';
@@ -63,7 +64,7 @@ function renderQueue(root) {
   const { songs, index } = queue();
   replace(root, h('h1', { text: 'Queue' }),
     songs.length
-      ? [h('p', { class: 'search-info', text: `Song ${index + 1} of ${songs.length}.` }), songList(songs, { label: 'Queue' })]
+      ? [h('p', { class: 'search-info', text: `Song ${index + 1} of ${songs.length}.` }), songList(songs, { label: 'Queue', onAdd: openAddToPlaylist })]
       : h('p', { class: 'empty', text: 'The queue is empty. Play a song from search, charts or a playlist; the list it is in becomes the queue.' }));
 }
 

@@ -2,6 +2,7 @@
 import { api } from './api.js';
 import { h, replace, year } from './dom.js';
 import { songList } from './songlist.js';
+import { openAddToPlaylist } from './playlists.js';
 import { playList } from './player.js';
 import { reportError, messageFor } from './status.js';
 
@@ -26,7 +27,7 @@ export function renderAuthor(main, params, id) {
         h('p', { class: 'page-meta', text: facts }),
         a.top_songs?.length ? h('button', { type: 'button', class: 'primary', onclick: () => playList(a.top_songs, 0) }, 'Play top songs') : null),
       h('h2', { text: 'Top songs' }),
-      a.top_songs?.length ? songList(a.top_songs, { label: `Top songs of ${a.name}` }) : h('p', { class: 'empty', text: 'No songs yet.' }),
+      a.top_songs?.length ? songList(a.top_songs, { label: `Top songs of ${a.name}`, onAdd: openAddToPlaylist }) : h('p', { class: 'empty', text: 'No songs yet.' }),
       h('h2', { text: 'Albums' }),
       a.albums?.length
         ? h('ul', { class: 'card-list' }, a.albums.map((al) => h('li', {},
@@ -47,7 +48,7 @@ export function renderAlbum(main, params, id) {
           al.author ? h('a', { href: `#/author/${al.author.id}`, text: al.author.name }) : null,
           [year(al.release_date), `${al.track_count} tracks`].filter(Boolean).map((t) => ` · ${t}`).join('')),
         al.tracks?.length ? h('button', { type: 'button', class: 'primary', onclick: () => playList(al.tracks, 0) }, 'Play album') : null),
-      al.tracks?.length ? songList(al.tracks, { label: `Tracks of ${al.title}`, rank: (i) => String(al.tracks[i].track_number ?? i + 1) })
+      al.tracks?.length ? songList(al.tracks, { label: `Tracks of ${al.title}`, onAdd: openAddToPlaylist, rank: (i) => String(al.tracks[i].track_number ?? i + 1) })
         : h('p', { class: 'empty', text: 'No tracks.' }));
   });
 }

@@ -2,6 +2,7 @@
 import { api } from './api.js';
 import { h, replace } from './dom.js';
 import { songList } from './songlist.js';
+import { openAddToPlaylist } from './playlists.js';
 import { reportError, messageFor } from './status.js';
 
 const WINDOWS = [['hour', 'Last hour'], ['day', 'Today'], ['week', 'This week']];
@@ -24,6 +25,7 @@ export async function renderCharts(main, params) {
     replace(body, songs.length
       ? songList(songs, {
         label: `Top songs, ${windowName}`,
+        onAdd: openAddToPlaylist,
         rank: (i) => String(data.items[i].rank),
       })
       : h('p', { class: 'empty', text: 'No plays in this period yet. Play something and it will show up here.' }));

@@ -150,7 +150,7 @@ function draw(focus) {
       h('input', { id: 'share-link', readonly: true, value: link, onfocus: (e) => e.target.select() })) : null);
 
   const list = songs.length
-    ? songList(songs, { label: `Songs of ${p.name}`, extra: owner ? editButtons : null })
+    ? songList(songs, { label: `Songs of ${p.name}`, extra: owner ? editButtons : null, onAdd: openAddToPlaylist })
     : h('p', { class: 'empty', text: owner ? 'This playlist is empty. Search for a song and press its + button to add it here.' : 'This playlist is empty.' });
   if (owner && songs.length) enableDrag(list);
   replace(main, head, list);

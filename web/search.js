@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { h, replace, debounce, year } from './dom.js';
 import { songList } from './songlist.js';
+import { openAddToPlaylist } from './playlists.js';
 import { playList } from './player.js';
 import { reportError, messageFor } from './status.js';
 
@@ -159,7 +160,7 @@ function render(data, q) {
 
   const sections = [];
   if (songs.length) {
-    const list = songList(songs, { label: 'Songs found' });
+    const list = songList(songs, { label: 'Songs found', onAdd: openAddToPlaylist });
     const section = h('section', { class: 'result-group', 'aria-labelledby': 'songs-heading' },
       h('h2', { id: 'songs-heading' }, 'Songs ', h('span', { class: 'count', text: `(${data.songs.total})` })), list);
     if (data.songs.next) section.append(moreButton(data.songs.next, list, songs));
@@ -194,7 +195,7 @@ function moreButton(nextUrl, list, songs) {
         const data = await api(nextUrl);
         const page = data.songs;
         songs.push(...page.items);
-        const fresh = songList(songs, { label: 'Songs found' });
+        const fresh = songList(songs, { label: 'Songs found', onAdd: openAddToPlaylist });
         list.replaceWith(fresh);
         list = fresh;
         if (page.next) { nextUrl = page.next; button.disabled = false; } else button.remove();

@@ -1,13 +1,13 @@
 // One song list (search results, charts, playlists, liked songs, albums): each row has
 // a play button (playing it makes the whole list the queue), links to the artist and
-// album, like and add-to-playlist buttons, plus the caller's extra actions.
+// album, a like button, an add-to-playlist button when the caller gives `onAdd`, plus
+// the caller's extra actions. It imports no view module (views import it).
 import { h, formatTime, year } from './dom.js';
 import { icon } from './icons.js';
 import { currentSong, playList } from './player.js';
-import { isLiked, toggleLike, checkLikes } from './library.js';
-import { openAddToPlaylist } from './playlists.js';
+import { isLiked, toggleLike, checkLikes } from './likes.js';
 
-// songList(songs, {label, extra(song, i) -> [elements], numbered, rank(i)})
+// songList(songs, {label, extra(song, i) -> [elements], rank(i), onAdd(button, song)})
 export function songList(songs, opts = {}) {
   const list = h('ol', { class: 'song-list', 'aria-label': opts.label || 'Songs' });
   songs.forEach((song, i) => list.append(songRow(songs, i, opts)));
@@ -45,10 +45,10 @@ function songRow(songs, i, opts) {
     },
   }, icon('heart'));
   setHeart(like, song, isLiked(song.id));
-  const add = h('button', {
+  const add = opts.onAdd ? h('button', {
     type: 'button', class: 'icon-button add', 'aria-haspopup': 'menu', 'aria-label': `Add ${song.title} to a playlist`,
-    title: 'Add to playlist', onclick: (e) => openAddToPlaylist(e.currentTarget, song),
-  }, icon('plus'));
+    title: 'Add to playlist', onclick: (e) => opts.onAdd(e.currentTarget, song),
+  }, icon('plus')) : null;
 
   return h('li', { class: 'song-row', dataset: { songId: song.id } },
     h('button', {

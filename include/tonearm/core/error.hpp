@@ -7,7 +7,7 @@
 namespace tonearm {
 
 // Each value maps to exactly one HTTP status and one JSON code in
-// http/error_mapping.cpp (a switch with no default, so a new value must be mapped).
+// src/http/response.cpp (a switch with no default, so a new value must be mapped).
 enum class errc {
   bad_request,
   unauthorized,
