@@ -26,12 +26,24 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Configures and builds into build/ (binary: build/tonearm).
+# Build settings from the environment: TONEARM_BUILD_TYPE (default RelWithDebInfo),
+# TONEARM_CMAKE_ARGS (extra cmake arguments, split on spaces), TONEARM_JOBS (ninja -j,
+# default 2). Read once here and then taken out of the environment: every process the
+# scripts start inherits it, and `tonearm` refuses TONEARM_* variables it does not know
+# (the servers of the e2e tests and of the demo would not start).
+tonearm_build_type=${TONEARM_BUILD_TYPE:-}
+tonearm_cmake_args=${TONEARM_CMAKE_ARGS:-}
+tonearm_jobs=${TONEARM_JOBS:-2}
+unset TONEARM_BUILD_TYPE TONEARM_CMAKE_ARGS TONEARM_JOBS
+
+# build_tonearm [DIR [CMAKE_ARG...]]: configures and builds into DIR (default build/;
+# binary: DIR/tonearm). The CMAKE_ARGs come before TONEARM_CMAKE_ARGS, which wins.
 build_tonearm() {
-  local type=${TONEARM_BUILD_TYPE:-RelWithDebInfo}
-  cmake -S "$TONEARM_ROOT" -B "$TONEARM_ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE="$type" \
-    ${TONEARM_CMAKE_ARGS:-} >/dev/null
-  ninja -C "$TONEARM_ROOT/build" -j "${TONEARM_JOBS:-2}"
+  local dir=${1:-$TONEARM_ROOT/build}
+  if [ $# -gt 0 ]; then shift; fi
+  cmake -S "$TONEARM_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="${tonearm_build_type:-RelWithDebInfo}" \
+    "$@" $tonearm_cmake_args >/dev/null
+  ninja -C "$dir" -j "$tonearm_jobs"
 }
 
 # Prints a TCP port on 127.0.0.1 that nothing listens on.

@@ -148,7 +148,7 @@ config load_config(const std::string& file_text, const std::map<std::string, std
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(file_text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e400
       throw config_error(std::string("config file is not valid JSON: ") + e.what());
     }
     if (!doc.is_object()) throw config_error("config file must hold a JSON object");
@@ -157,6 +157,7 @@ config load_config(const std::string& file_text, const std::map<std::string, std
       if (!spec) throw config_error("config file has unknown key '" + key + "'");
       std::string text;
       if (value.is_string()) text = value.get<std::string>();
+      else if (value.is_number_unsigned()) text = std::to_string(value.get<unsigned long long>());
       else if (value.is_number_integer()) text = std::to_string(value.get<long long>());
       else if (value.is_boolean()) text = value.get<bool>() ? "true" : "false";
       else throw config_error("config key '" + key + "' (file): expected a string, an integer or a boolean, got " + value.dump());

@@ -90,6 +90,9 @@ nlohmann::json json_body(const request& req) {
       throw api_error(errc::unsupported_media_type,
                       "request body must be application/json, got '" + std::string(media.substr(0, 64)) + "'");
   }
+  // nlohmann's lexer takes a NUL byte for the end of input ("{}\0junk" would parse);
+  // JSON text cannot hold one raw anyway.
+  if (req.body.find('\0') != std::string::npos) throw api_error(errc::bad_request, "request body is not valid JSON");
   // Depth first, before any tree is built: a 1 MB "[[[[..." would become ~20 MB of nodes.
   if (nests_deeper_than(req.body, max_json_depth))
     throw api_error(errc::bad_request, "request body nests deeper than " + std::to_string(max_json_depth) + " levels");

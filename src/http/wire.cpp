@@ -26,10 +26,12 @@ const std::string& http_date_now() {
   return cached;
 }
 
+// Names and values are set by handlers, but may carry client text: neither can end
+// the line (CR, LF, NUL) and a name cannot hold the colon or spaces that end a name.
 void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name);
+  for (char c : name) out.push_back(c == '\r' || c == '\n' || c == '\0' || c == ':' || c == ' ' || c == '\t' ? '-' : c);
   out.append(": ");
-  for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  for (char c : value) out.push_back(c == '\r' || c == '\n' || c == '\0' ? ' ' : c);
   out.append("\r\n");
 }
 

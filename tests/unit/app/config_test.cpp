@@ -117,3 +117,17 @@ TEST(Config, EnvNameIsUpperCasePrefixed) { EXPECT_EQ(env_name("db_pool_size"), "
 
 }  // namespace
 }  // namespace tonearm::app
+
+namespace tonearm::app {
+namespace {
+
+// Found by the fuzzer: 1e400 escaped as nlohmann's out_of_range, not config_error,
+// and a huge unsigned number wrapped to a negative one.
+TEST(Config, NumbersOutOfRangeAreConfigErrors) {
+  EXPECT_THROW(load_config(R"({"threads":1e400})", {}), config_error);
+  EXPECT_THROW(load_config(R"({"threads":18446744073709551615})", {}), config_error);
+  EXPECT_THROW(load_config(R"({"threads":9223372036854775808})", {}), config_error);
+}
+
+}  // namespace
+}  // namespace tonearm::app

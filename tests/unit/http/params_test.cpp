@@ -139,3 +139,16 @@ TEST(JsonBody, NestingDeeperThan32IsRefusedBeforeParsing) {
 
 }  // namespace
 }  // namespace tonearm::http
+
+namespace tonearm::http {
+namespace {
+
+// Found by the fuzzer: nlohmann stops at a NUL byte, so "{}\0junk" parsed as {}.
+TEST(JsonBody, ANulByteIsNotTheEndOfTheBody) {
+  request r;
+  r.body = std::string("{}\0junk", 7);
+  EXPECT_THROW(json_body(r), api_error);
+}
+
+}  // namespace
+}  // namespace tonearm::http

@@ -103,3 +103,22 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace tonearm::http::wire
+
+namespace tonearm::http::wire {
+namespace {
+
+// Found by the fuzzer: a CR LF in a header name started a new header line.
+TEST(SerializeHead, NamesAndValuesCannotEndTheLine) {
+  response res;
+  res.status = 200;
+  res.headers.set("X-Note\r\nSet-Cookie: evil", "v");
+  res.headers.set("X-Value", std::string("a\r\nb\0c", 6));
+  auto head = serialize_head(res, "abc", true);
+  EXPECT_EQ(head.find("\r\nSet-Cookie"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Note--Set-Cookie--evil: v\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find(std::string("X-Value: a  b c\r\n")), std::string::npos) << head;
+  EXPECT_EQ(head.find('\0'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tonearm::http::wire
