@@ -39,7 +39,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query,
+                                                             std::optional<std::string>* malformed) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!query.empty()) {
     auto amp = query.find('&');
@@ -54,6 +55,7 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
     // A malformed escape keeps the raw text: validation of the value happens where
     // it is used, and a garbled value then fails there with a clear message.
     out.emplace_back(n ? *n : std::string(name), v ? *v : std::string(value));
+    if (malformed && !*malformed && (!n || !v)) *malformed = out.back().first;
   }
   return out;
 }
@@ -62,7 +64,7 @@ void split_target(request& req) {
   auto q = req.target.find('?');
   req.path = req.target.substr(0, q);
   req.query = q == std::string::npos ? std::string{} : req.target.substr(q + 1);
-  req.query_params = parse_query(req.query);
+  req.query_params = parse_query(req.query, &req.malformed_param);
 }
 
 const std::string& request::param(std::string_view name) const {
@@ -73,22 +75,10 @@ const std::string& request::param(std::string_view name) const {
 
 std::string text_problem(const request& req) {
   auto bad = [](std::string_view s) { return !core::valid_utf8(s) || core::has_control(s, /*allow_tab=*/true); };
-  auto shown = [](std::string_view s) {
-    std::string out;
-    for (unsigned char c : s.substr(0, 32)) out += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
-    return out;
-  };
+  auto shown = [](std::string_view s) { return core::printable(s); };
   // parse_query keeps the raw text of a malformed escape ("%zz", "%00"); here it is refused.
-  for (std::string_view query = req.query; !query.empty();) {
-    auto amp = query.find('&');
-    auto part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = part.find('=');
-    auto name = part.substr(0, eq);
-    if (!percent_decode(name, true) || (eq != std::string_view::npos && !percent_decode(part.substr(eq + 1), true)))
-      return "parameter '" + shown(percent_decode(name, true).value_or(std::string(name))) +
-             "' has a malformed percent-escape (or an escaped NUL)";
-  }
+  if (req.malformed_param)
+    return "parameter '" + shown(*req.malformed_param) + "' has a malformed percent-escape (or an escaped NUL)";
   for (const auto& [k, v] : req.query_params) {
     if (bad(k)) return "a query parameter name is not UTF-8 text without control characters ('" + shown(k) + "')";
     if (bad(v)) return "parameter '" + shown(k) + "' must be UTF-8 text without control characters";

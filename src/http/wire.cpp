@@ -1,6 +1,8 @@
 // Response head serialisation, request ids, access log.
 #include "wire.hpp"
 
+#include "tonearm/core/text.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <ctime>
@@ -114,9 +116,7 @@ std::optional<framing_error> framing_problem(const std::vector<std::string_view>
   for (std::size_t i = 0; i + 1 < codings.size(); ++i) {
     auto n = name(codings[i]);
     if (n == "chunked") return framing_error{errc::bad_request, "chunked transfer coding applied twice"};
-    std::string shown;
-    for (unsigned char c : n.substr(0, 32)) shown += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
-    return framing_error{errc::not_implemented, "transfer coding '" + shown + "' is not supported"};
+    return framing_error{errc::not_implemented, "transfer coding '" + core::printable(n) + "' is not supported"};
   }
   return std::nullopt;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace tonearm::core {
@@ -58,5 +59,12 @@ constexpr bool has_control(std::string_view s, bool allow_tab = false) noexcept 
 
 // True when `s` holds a NUL byte (which PostgreSQL's text and C strings cannot carry).
 constexpr bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::string_view::npos; }
+
+// At most `max` bytes of `s` for an error message: printable ASCII kept, anything else '?'.
+inline std::string printable(std::string_view s, std::size_t max = 32) {
+  std::string out;
+  for (unsigned char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
+  return out;
+}
 
 }  // namespace tonearm::core

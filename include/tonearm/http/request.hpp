@@ -24,6 +24,8 @@ struct request {
   std::vector<std::pair<std::string, std::string>> path_params;
   // Parsed from `query` by split_target: name/value pairs, '+' and %XX decoded.
   std::vector<std::pair<std::string, std::string>> query_params;
+  // The first query parameter with a malformed or %00 escape (text_problem refuses it).
+  std::optional<std::string> malformed_param;
 
   std::string_view header(std::string_view name) const noexcept { return headers.get(name); }
   // The path parameter `name`; throws std::out_of_range when the route has none.
@@ -45,6 +47,9 @@ std::string text_problem(const request& req);
 // Returns nullopt on a malformed escape or a decoded NUL byte.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space);
 
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
+// A malformed escape keeps its raw text; when `malformed` is given, the (decoded or
+// raw) name of the first parameter with one is stored there.
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query,
+                                                             std::optional<std::string>* malformed = nullptr);
 
 }  // namespace tonearm::http
