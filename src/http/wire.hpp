@@ -21,7 +21,8 @@ std::string request_id_for(std::string_view client_value);
 
 // "HTTP/1.1 200 OK\r\n" + fields + "\r\n". Adds Server, Date, X-Request-Id,
 // Content-Length (from the body or stream; none for 1xx/204/304) and Connection.
-// CR and LF in handler-set values are replaced, so no header can be injected.
+// No header can be injected through a handler-set field: in names CR, LF, NUL, ':',
+// space and tab become '-'; in values CR, LF and NUL become spaces.
 std::string serialize_head(const response& res, std::string_view request_id, bool keep_alive);
 
 // True when the handler asked to close the connection after this response.
