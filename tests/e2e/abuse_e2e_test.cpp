@@ -18,6 +18,12 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
+// A string literal with NULs in it, all of it (its length counted by the compiler).
+template <std::size_t N>
+std::string literal(const char (&text)[N]) {
+  return std::string(text, N - 1);
+}
+
 // The test process holds thousands of client sockets: its own soft limit goes up to
 // the hard one. Returns the limit now in force.
 rlim_t raise_own_fd_limit() {
@@ -187,8 +193,8 @@ TEST_F(AbuseTest, MalformedRequestsGet4xxOrAreClosedNever5xx) {
       "GET\r\n\r\n",
       "GET / HTTP/9.9\r\n\r\n",
       "GET /healthz HTTP/1.1 extra\r\nHost: x\r\n\r\n",
-      std::string("GET /heal\0thz HTTP/1.1\r\nHost: x\r\n\r\n", 37),
-      std::string("GET /healthz HTTP/1.1\r\nHost: x\0y\r\n\r\n", 37),
+      literal("GET /heal\0thz HTTP/1.1\r\nHost: x\r\n\r\n"),
+      literal("GET /healthz HTTP/1.1\r\nHost: x\0y\r\n\r\n"),
       "GET /healthz HTTP/1.1\rHost: x\r\r",
       "GET /healthz HTTP/1.1\nHost: x\n\n",
       "GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",
