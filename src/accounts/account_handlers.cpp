@@ -1,6 +1,6 @@
 // Accounts: validate, rate-limit, hash off the I/O threads (these handlers run on the
 // blocking pool), call the repository, shape JSON.
-#include "account_handlers.hpp"
+#include "tonearm/accounts/account_handlers.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -13,17 +13,23 @@ namespace tonearm::accounts {
 
 namespace {
 std::string address_of(const http::request& req) { return req.remote.empty() ? "-" : req.remote; }
+
+// A follow or like of something that does not exist is a 404 naming it.
+void require_found(store::account_repository::toggle t, const char* what, std::int64_t id) {
+  if (t == store::account_repository::toggle::missing)
+    throw api_error(errc::not_found, std::string("no ") + what + " with id " + std::to_string(id));
+}
 }  // namespace
 
 account_handlers::account_handlers(store::account_repository& repo, store::catalog_repository& catalog,
                                    rate_limiter& limiter, const password_hasher& hasher, account_settings settings,
-                                   token_cache* tokens)
+                                   const authenticator& auth)
     : repo_(repo),
       catalog_(catalog),
       limiter_(limiter),
       hasher_(hasher),
       settings_(settings),
-      auth_(repo, tokens),
+      auth_(auth),
       hash_slots_(std::clamp(settings.hash_concurrency, 1, 256)) {}
 
 template <class F>
@@ -43,24 +49,26 @@ http::response account_handlers::too_many(std::int64_t retry_after) const {
 
 http::response account_handlers::register_user(const http::request& req) {
   auto body = http::json_body(req);
-  auto username = required_string(body, "username");
-  auto password = required_string(body, "password");
+  auto username = http::required_string(body, "username");
+  auto password = http::required_string(body, "password");
   if (auto problem = username_problem(username); !problem.empty()) throw api_error(errc::bad_request, problem);
   if (auto problem = password_problem(password); !problem.empty()) throw api_error(errc::bad_request, problem);
   if (auto wait = limiter_.hit("register:addr:" + address_of(req), settings_.attempts_per_address))
     return too_many(*wait);
   auto hash = hashing([&] { return hasher_.hash(password); });
-  auto u = repo_.create_user(username, hash);
+  auto created = repo_.create_user(username, hash);
+  if (!created) throw api_error(errc::conflict, "username '" + username + "' is taken");
+  const auto& u = *created;
   spdlog::info("registered user id={} username={}", u.id, u.username);
-  auto res = json_ok(201, user_json(u, true));
+  auto res = http::json_ok(201, user_json(u, true));
   res.headers.set("Location", "/v1/users/" + std::to_string(u.id));
   return res;
 }
 
 http::response account_handlers::login(const http::request& req) {
   auto body = http::json_body(req);
-  auto username = required_string(body, "username");
-  auto password = required_string(body, "password");
+  auto username = http::required_string(body, "username");
+  auto password = http::required_string(body, "password");
   if (auto wait = limiter_.hit("login:addr:" + address_of(req), settings_.attempts_per_address)) return too_many(*wait);
   // One canonical form keys the limiter, the lookup and the comparison: a name no
   // account can have is refused before any of them.
@@ -81,7 +89,7 @@ http::response account_handlers::login(const http::request& req) {
   repo_.delete_expired_sessions(creds->id);
   auto u = repo_.find_user(creds->id);
   if (!u) throw api_error(errc::unauthorized, "wrong username or password");  // deleted meanwhile
-  return json_ok(201, {{"token", token.token},
+  return http::json_ok(201, {{"token", token.token},
                        {"token_type", "Bearer"},
                        {"expires_at", expires_at},
                        {"user", user_json(*u, true)}});
@@ -90,38 +98,37 @@ http::response account_handlers::login(const http::request& req) {
 http::response account_handlers::logout(const http::request& req) {
   auth_.require(req);
   auth_.end_session(req);
-  return no_content();
+  return http::no_content();
 }
 
-http::response account_handlers::me(const http::request& req) { return json_ok(200, user_json(auth_.require(req), true)); }
+http::response account_handlers::me(const http::request& req) { return http::json_ok(200, user_json(auth_.require(req), true)); }
 
 http::response account_handlers::user(const http::request& req) {
   auto id = http::path_id(req, "id", "user");
   auto u = repo_.find_user(id);
   if (!u) throw api_error(errc::not_found, "no user with id " + std::to_string(id));
   auto viewer = auth_.current(req);
-  return json_ok(200, user_json(*u, viewer && viewer->id == id));
+  return http::json_ok(200, user_json(*u, viewer && viewer->id == id));
 }
 
 http::response account_handlers::follow_user(const http::request& req, bool follow) {
   auto me = auth_.require(req);
   auto id = http::path_id(req, "id", "user");
-  if (follow) repo_.follow_user(me.id, id);
-  else repo_.unfollow_user(me.id, id);
-  return no_content();
+  if (me.id == id) throw api_error(errc::bad_request, "you cannot follow yourself");
+  require_found(repo_.set_follow_user(me.id, id, follow), "user", id);
+  return http::no_content();
 }
 
 http::response account_handlers::follow_author(const http::request& req, bool follow) {
   auto me = auth_.require(req);
   auto id = http::path_id(req, "id", "author");
-  if (follow) repo_.follow_author(me.id, id);
-  else repo_.unfollow_author(me.id, id);
-  return no_content();
+  require_found(repo_.set_follow_author(me.id, id, follow), "author", id);
+  return http::no_content();
 }
 
 namespace {
 template <class T, class F>
-nlohmann::json page_json(const store::page<T>& p, F to_json, const http::paging& paging, const http::request& req) {
+nlohmann::json page_json(const page<T>& p, F to_json, const http::paging& paging, const http::request& req) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& i : p.items) items.push_back(to_json(i));
   return http::paging_object(std::move(items), p.total, paging.limit, paging.offset, req);
@@ -133,7 +140,7 @@ http::response account_handlers::followers(const http::request& req) {
   auto paging = http::paging_params(req);
   if (!repo_.find_user(id)) throw api_error(errc::not_found, "no user with id " + std::to_string(id));
   auto page = repo_.followers(id, paging.limit, paging.offset);
-  return json_ok(200, page_json(page, [](const auto& u) { return user_json(u, false); }, paging, req));
+  return http::json_ok(200, page_json(page, [](const auto& u) { return user_json(u, false); }, paging, req));
 }
 
 http::response account_handlers::following(const http::request& req) {
@@ -144,18 +151,17 @@ http::response account_handlers::following(const http::request& req) {
     throw api_error(errc::bad_request, "type must be 'user' or 'author', got '" + type.substr(0, 32) + "'");
   if (!repo_.find_user(id)) throw api_error(errc::not_found, "no user with id " + std::to_string(id));
   if (type == "author")
-    return json_ok(200, page_json(repo_.following_authors(id, paging.limit, paging.offset), catalog::author_json,
+    return http::json_ok(200, page_json(repo_.following_authors(id, paging.limit, paging.offset), catalog::author_json,
                                   paging, req));
   auto page = repo_.following_users(id, paging.limit, paging.offset);
-  return json_ok(200, page_json(page, [](const auto& u) { return user_json(u, false); }, paging, req));
+  return http::json_ok(200, page_json(page, [](const auto& u) { return user_json(u, false); }, paging, req));
 }
 
 http::response account_handlers::like_song(const http::request& req, bool like) {
   auto me = auth_.require(req);
   auto id = http::path_id(req, "id", "song");
-  if (like) repo_.like_song(me.id, id);
-  else repo_.unlike_song(me.id, id);
-  return no_content();
+  require_found(repo_.set_like(me.id, id, like), "song", id);
+  return http::no_content();
 }
 
 http::response account_handlers::likes(const http::request& req) {
@@ -163,7 +169,7 @@ http::response account_handlers::likes(const http::request& req) {
   auto ids = http::ids_param(req, "ids", 50);
   nlohmann::json out = nlohmann::json::array();
   for (bool b : repo_.likes(me.id, ids)) out.push_back(b);
-  return json_ok(200, out);
+  return http::json_ok(200, out);
 }
 
 http::response account_handlers::liked_songs(const http::request& req) {
@@ -177,7 +183,7 @@ http::response account_handlers::liked_songs(const http::request& req) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& [added, id] : page.items)
     if (auto it = songs.find(id); it != songs.end()) items.push_back({{"added_at", added}, {"song", it->second}});
-  return json_ok(200, http::paging_object(std::move(items), page.total, paging.limit, paging.offset, req));
+  return http::json_ok(200, http::paging_object(std::move(items), page.total, paging.limit, paging.offset, req));
 }
 
 }  // namespace tonearm::accounts

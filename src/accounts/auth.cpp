@@ -1,5 +1,5 @@
 // Bearer tokens: only their SHA-256 is looked up.
-#include "auth.hpp"
+#include "tonearm/accounts/auth.hpp"
 
 #include "tonearm/accounts/credentials.hpp"
 #include "tonearm/core/error.hpp"

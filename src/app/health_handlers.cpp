@@ -1,8 +1,7 @@
 // Liveness and readiness probes for load balancers.
-#include "health_handlers.hpp"
+#include "tonearm/app/health_handlers.hpp"
 
 #include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 namespace tonearm::app {
 
@@ -15,17 +14,14 @@ http::response handle_healthz(const http::request&) {
 http::response readyz_handler::operator()(const http::request&) const {
   std::string postgres = "ok";
   try {
-    services_.db.with_connection([](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
-      tx.exec("SELECT 1");
-    });
+    db_.ping();
   } catch (const std::exception& e) {
     postgres = std::string("unreachable: ") + e.what();
   }
-  std::string redis = services_.redis.ping() ? "ok" : "unreachable: " + services_.redis.last_error();
+  std::string redis = redis_.ping() ? "ok" : "unreachable: " + redis_.last_error();
   // Out of file descriptors: new clients are turned away, so a balancer should send
   // them elsewhere until some close.
-  const auto& conns = services_.connections;
+  const auto& conns = connections_;
   std::string descriptors = conns.descriptors_exhausted
                                 ? "exhausted: " + std::to_string(conns.shed.load()) + " connections closed unanswered"
                                 : "ok";

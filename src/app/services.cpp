@@ -29,7 +29,17 @@ services::services(const config& c)
       playlists(db, c.playlist_max_items),
       hasher(accounts::password_cost{c.password_hash_ops, c.password_hash_memory_kib}),
       limiter(redis, c.login_window),
-      tokens(redis, c.token_cache) {}
+      tokens(redis, c.token_cache),
+      auth(users, &tokens),
+      readyz(db, redis, connections),
+      catalog_api(catalog, search),
+      streamer(catalog, directory, blobs, recorder, hot),
+      charts(catalog, plays, recorder),
+      accounts_api(users, catalog, limiter, hasher,
+                   accounts::account_settings{c.session_ttl, c.login_attempts_per_user, c.login_attempts_per_address,
+                                              c.password_hash_concurrency},
+                   auth),
+      playlists_api(playlists, users, catalog, auth) {}
 
 namespace {
 void flush_once(services& s) {

@@ -1,5 +1,5 @@
 // Catalog handlers: validate, call the repository, shape JSON.
-#include "catalog_handlers.hpp"
+#include "tonearm/catalog/catalog_handlers.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-// Ids, URL encoding, paging objects.
+// Ids, URL encoding, paging objects, body fields, JSON responses.
 #include "tonearm/http/params.hpp"
 
 #include <nlohmann/json.hpp>
@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "tonearm/core/error.hpp"
+#include "tonearm/core/text.hpp"
 
 namespace tonearm::http {
 
@@ -147,6 +148,86 @@ nlohmann::json paging_object(nlohmann::json items, std::int64_t total, int limit
   page["next"] = offset + limit < total ? nlohmann::json(page_url(req, overrides, limit, offset + limit)) : nullptr;
   page["previous"] = offset > 0 ? nlohmann::json(page_url(req, overrides, limit, std::max(0, offset - limit))) : nullptr;
   return page;
+}
+
+namespace {
+[[noreturn]] void wrong(const char* field, const char* expected) {
+  throw api_error(errc::bad_request, std::string(field) + " must be " + expected);
+}
+}  // namespace
+
+const nlohmann::json* present_field(const nlohmann::json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::string required_string(const nlohmann::json& body, const char* field) {
+  auto v = optional_string(body, field);
+  if (!v) throw api_error(errc::bad_request, std::string(field) + " is required");
+  return *v;
+}
+
+std::optional<std::string> optional_string(const nlohmann::json& body, const char* field) {
+  auto v = present_field(body, field);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) wrong(field, "a string");
+  // PostgreSQL's text (and every C string on the way) ends at a NUL: storing "a\0b"
+  // would keep "a". Refused, so what is stored is always what the client sent.
+  auto text = v->get<std::string>();
+  if (core::has_nul(text)) wrong(field, "text without NUL characters");
+  return text;
+}
+
+std::optional<bool> optional_bool(const nlohmann::json& body, const char* field) {
+  auto v = present_field(body, field);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) wrong(field, "true or false");
+  return v->get<bool>();
+}
+
+std::optional<std::int64_t> optional_int(const nlohmann::json& body, const char* field) {
+  auto v = present_field(body, field);
+  if (!v) return std::nullopt;
+  if (!v->is_number_integer()) wrong(field, "an integer");
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT32_MAX))
+    wrong(field, "an integer below 2^31");
+  auto n = v->get<std::int64_t>();
+  if (n > INT32_MAX || n < INT32_MIN) wrong(field, "an integer below 2^31");
+  return n;
+}
+
+std::int64_t required_int(const nlohmann::json& body, const char* field) {
+  auto v = optional_int(body, field);
+  if (!v) throw api_error(errc::bad_request, std::string(field) + " is required");
+  return *v;
+}
+
+std::vector<std::int64_t> required_int_array(const nlohmann::json& body, const char* field, std::size_t max) {
+  auto v = present_field(body, field);
+  if (!v) throw api_error(errc::bad_request, std::string(field) + " is required");
+  if (!v->is_array() || v->empty() || v->size() > max)
+    wrong(field, ("an array of 1 to " + std::to_string(max) + " integers").c_str());
+  std::vector<std::int64_t> out;
+  for (const auto& e : *v) {
+    if (!e.is_number_integer() || (e.is_number_unsigned() && e.get<std::uint64_t>() > INT64_MAX))
+      wrong(field, "an array of integers");
+    out.push_back(e.get<std::int64_t>());
+  }
+  return out;
+}
+
+response json_ok(unsigned status, const nlohmann::json& body) {
+  auto res = json_response(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  res.headers.set("Cache-Control", "no-store");  // personal data
+  return res;
+}
+
+response no_content() {
+  response res;
+  res.status = 204;
+  res.headers.set("Cache-Control", "no-store");
+  return res;
 }
 
 }  // namespace tonearm::http

@@ -132,4 +132,11 @@ void pg_pool::throw_translated() {
   }
 }
 
+void pg_pool::ping() {
+  with_connection([](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    tx.exec("SELECT 1");
+  });
+}
+
 }  // namespace tonearm::store

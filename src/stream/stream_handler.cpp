@@ -9,7 +9,7 @@
 //                                          \r\n--B\r\nContent-Type: audio/mpeg\r\n
 //   <bytes 0..99>                          Content-Range: bytes 0-9/5000\r\n\r\n<10 bytes>
 //                                          \r\n--B\r\n...\r\n\r\n<bytes>\r\n--B--\r\n
-#include "stream_handler.hpp"
+#include "tonearm/stream/stream_handler.hpp"
 
 #include "segmented_body.hpp"
 

@@ -1,26 +1,34 @@
-// The parts of a running server, built once in `serve` and passed by reference.
+// The parts of a running server, built once in `serve` and passed by reference:
+// the stores, the domain services, the authenticator and every handler object.
+// routes.cpp only maps paths onto the handlers built here.
 #pragma once
-
-#include "tonearm/accounts/credentials.hpp"
-#include "tonearm/accounts/rate_limiter.hpp"
-#include "tonearm/accounts/token_cache.hpp"
-#include "tonearm/app/config.hpp"
-#include "tonearm/http/server.hpp"
-#include "tonearm/catalog/search_service.hpp"
-#include "tonearm/store/account_repository.hpp"
-#include "tonearm/store/blob_store.hpp"
-#include "tonearm/store/catalog_repository.hpp"
-#include "tonearm/stream/hot_cache.hpp"
-#include "tonearm/stream/play_counter.hpp"
-#include "tonearm/stream/play_recorder.hpp"
-#include "tonearm/stream/song_directory.hpp"
 
 #include <condition_variable>
 #include <stop_token>
 #include <thread>
+
+#include "tonearm/accounts/account_handlers.hpp"
+#include "tonearm/accounts/auth.hpp"
+#include "tonearm/accounts/credentials.hpp"
+#include "tonearm/accounts/rate_limiter.hpp"
+#include "tonearm/accounts/token_cache.hpp"
+#include "tonearm/app/config.hpp"
+#include "tonearm/app/health_handlers.hpp"
+#include "tonearm/catalog/catalog_handlers.hpp"
+#include "tonearm/catalog/search_service.hpp"
+#include "tonearm/http/server.hpp"
+#include "tonearm/playlists/playlist_handlers.hpp"
+#include "tonearm/store/account_repository.hpp"
+#include "tonearm/store/blob_store.hpp"
+#include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/store/pg_pool.hpp"
 #include "tonearm/store/playlist_repository.hpp"
 #include "tonearm/store/redis_client.hpp"
+#include "tonearm/stream/hot_cache.hpp"
+#include "tonearm/stream/play_counter.hpp"
+#include "tonearm/stream/play_recorder.hpp"
+#include "tonearm/stream/song_directory.hpp"
+#include "tonearm/stream/stream_handler.hpp"
 
 namespace tonearm::app {
 
@@ -43,6 +51,16 @@ struct services {
   tonearm::accounts::rate_limiter limiter;
   tonearm::accounts::token_cache tokens;
   http::connection_stats connections;  // filled by the server, read by /readyz
+
+  // Who is calling: one authenticator for every handler and gate.
+  tonearm::accounts::authenticator auth;
+  // The handlers.
+  readyz_handler readyz;
+  catalog::catalog_handlers catalog_api;
+  stream::stream_handler streamer;
+  stream::charts_handler charts;
+  tonearm::accounts::account_handlers accounts_api;
+  tonearm::playlists::playlist_handlers playlists_api;
 
   // Flushes play counts to PostgreSQL every play_flush seconds until stopped.
   void start_play_flusher();

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tonearm/core/page.hpp"
+
 namespace tonearm::catalog {
 
 // A date known to the year, the month or the day.
@@ -61,12 +63,6 @@ struct album {
   author_ref author;
   partial_date release;
   int track_count = 0;
-};
-
-template <class T>
-struct page {
-  std::vector<T> items;
-  std::int64_t total = 0;
 };
 
 }  // namespace tonearm::catalog

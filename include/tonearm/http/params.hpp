@@ -1,7 +1,10 @@
-// Shared request-parameter helpers: numeric ids and Spotify-style paging objects.
+// Shared request and response helpers of every module's handlers: numeric ids,
+// Spotify-style paging objects, JSON bodies and their typed fields, JSON responses.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,6 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "tonearm/http/request.hpp"
+#include "tonearm/http/response.hpp"
 
 namespace tonearm::http {
 
@@ -46,5 +50,25 @@ std::string url_encode(std::string_view text);
 // replacing same-named ones, and offset moved by a page.
 nlohmann::json paging_object(nlohmann::json items, std::int64_t total, int limit, int offset, const request& req,
                              const std::vector<std::pair<std::string, std::string>>& overrides = {});
+
+// Body fields. Each throws api_error(bad_request) naming the field when it has the
+// wrong type ("name must be a string"); the required ones also when it is missing.
+// Strings holding a NUL character are refused (nlohmann checks UTF-8 already).
+std::string required_string(const nlohmann::json& body, const char* field);
+std::optional<std::string> optional_string(const nlohmann::json& body, const char* field);
+std::optional<bool> optional_bool(const nlohmann::json& body, const char* field);
+// Integers within 32 bits.
+std::optional<std::int64_t> optional_int(const nlohmann::json& body, const char* field);
+std::int64_t required_int(const nlohmann::json& body, const char* field);
+// A non-empty array of at most `max` integers.
+std::vector<std::int64_t> required_int_array(const nlohmann::json& body, const char* field, std::size_t max);
+// The field when present and not null, else nullptr (for fields of several types).
+const nlohmann::json* present_field(const nlohmann::json& body, const char* field);
+
+// A JSON response of personal data (Cache-Control: no-store); client text is in
+// bodies, so invalid UTF-8 is replaced.
+response json_ok(unsigned status, const nlohmann::json& body);
+// 204 with Cache-Control: no-store.
+response no_content();
 
 }  // namespace tonearm::http

@@ -8,24 +8,19 @@
 #include <utility>
 #include <vector>
 
+#include "tonearm/core/page.hpp"
 #include "tonearm/accounts/types.hpp"
 #include "tonearm/catalog/types.hpp"
 #include "tonearm/store/pg_pool.hpp"
 
 namespace tonearm::store {
 
-template <class T>
-struct page {
-  std::vector<T> items;
-  std::int64_t total = 0;
-};
-
 class account_repository {
  public:
   explicit account_repository(pg_pool& db) : db_(db) {}
 
-  // Throws api_error(conflict) when the username is taken (case-insensitively).
-  accounts::user create_user(const std::string& username, const std::string& password_hash) const;
+  // The new user; nullopt when the username is taken (case-insensitively).
+  std::optional<accounts::user> create_user(const std::string& username, const std::string& password_hash) const;
   std::optional<accounts::user> find_user(std::int64_t id) const;
   // By the canonical (lower-case) name, accounts::canonical_username: compared with
   // the unique index's lower(username) as given, never folded again here.
@@ -47,21 +42,19 @@ class account_repository {
   // Deletes the user's sessions that expired; returns how many.
   std::int64_t delete_expired_sessions(std::int64_t user_id) const;
 
-  // Follow and unfollow: true when something changed. Throws api_error(not_found)
-  // when the user or author does not exist.
-  bool follow_user(std::int64_t follower, std::int64_t followee) const;
-  bool unfollow_user(std::int64_t follower, std::int64_t followee) const;
-  bool follow_author(std::int64_t user_id, std::int64_t author_id) const;
-  bool unfollow_author(std::int64_t user_id, std::int64_t author_id) const;
+  // What a follow, unfollow, like or unlike did. Repeating one changes nothing, and
+  // the counters move only when a row really came or went.
+  enum class toggle { changed, unchanged, missing /* no such user, author or song */ };
+  // Follow (on) or unfollow (off) a user or an author.
+  toggle set_follow_user(std::int64_t follower, std::int64_t followee, bool on) const;
+  toggle set_follow_author(std::int64_t user_id, std::int64_t author_id, bool on) const;
   // Newest first.
   page<accounts::user> followers(std::int64_t user_id, int limit, int offset) const;
   page<accounts::user> following_users(std::int64_t user_id, int limit, int offset) const;
   page<catalog::author> following_authors(std::int64_t user_id, int limit, int offset) const;
 
-  // Liked songs: true when something changed; throws api_error(not_found) for an
-  // unknown song. The list is newest first: (added_at, song id).
-  bool like_song(std::int64_t user_id, std::int64_t song_id) const;
-  bool unlike_song(std::int64_t user_id, std::int64_t song_id) const;
+  // Like (on) or unlike (off) a song. The list is newest first: (added_at, song id).
+  toggle set_like(std::int64_t user_id, std::int64_t song_id, bool on) const;
   page<std::pair<std::string, std::int64_t>> liked_songs(std::int64_t user_id, int limit, int offset) const;
   // Element i: whether the user likes song_ids[i].
   std::vector<bool> likes(std::int64_t user_id, const std::vector<std::int64_t>& song_ids) const;

@@ -69,6 +69,10 @@ class pg_pool {
     }
   }
 
+  // One round trip (SELECT 1) for readiness probes; throws when the database cannot
+  // be reached.
+  void ping();
+
   const std::string& url() const { return url_; }
 
  private:

@@ -1,6 +1,8 @@
 // All SQL of playlists. Every edit is one transaction that locks the playlist row
-// first (SELECT ... FOR UPDATE): edits of one playlist run one after another, so
-// positions stay dense (0..n-1) and each edit sees the snapshot it checks.
+// first (SELECT ... FOR UPDATE) and checks it with the playlists rules: edits of one
+// playlist run one after another, so positions stay dense (0..n-1) and each edit
+// sees the snapshot it checks. A refused edit changes nothing and returns the
+// playlists::refusal; the caller decides what the client hears.
 #pragma once
 
 #include <cstdint>
@@ -8,52 +10,44 @@
 #include <string>
 #include <vector>
 
-#include "tonearm/accounts/types.hpp"
-#include "tonearm/store/account_repository.hpp"
+#include "tonearm/core/page.hpp"
+#include "tonearm/playlists/rules.hpp"
+#include "tonearm/playlists/types.hpp"
 #include "tonearm/store/pg_pool.hpp"
 
 namespace tonearm::store {
-
-struct playlist_changes {
-  std::optional<std::string> name;
-  std::optional<std::string> description;
-  std::optional<bool> is_public;
-};
 
 class playlist_repository {
  public:
   playlist_repository(pg_pool& db, std::int64_t max_items) : db_(db), max_items_(max_items) {}
 
-  accounts::playlist create(std::int64_t owner, const std::string& name, const std::string& description,
-                            bool is_public) const;
-  // The playlist when `viewer` may see it (public, or the viewer owns it), else nullopt.
-  std::optional<accounts::playlist> find_visible(std::int64_t id, std::optional<std::int64_t> viewer) const;
+  playlists::playlist create(std::int64_t owner, const std::string& name, const std::string& description,
+                             bool is_public) const;
+  // The playlist, visible or not (playlists::visible decides).
+  std::optional<playlists::playlist> find(std::int64_t id) const;
   // Items from position `offset` on.
-  std::vector<accounts::playlist_item> items(std::int64_t id, int limit, int offset) const;
+  std::vector<playlists::item> items(std::int64_t id, int limit, int offset) const;
 
-  // Edits. Each throws api_error: not_found (no such playlist, or private and not the
-  // user's), forbidden (someone else's public playlist), conflict (snapshot_id is not
-  // the current one; details carry the current one), bad_request (positions, length
-  // cap, unknown song ids named in the message and in details). Each returns the new
-  // snapshot id.
-  accounts::playlist update(const accounts::playlist_edit& edit, const playlist_changes& changes) const;
-  void remove(std::int64_t id, std::int64_t user_id) const;
-  // Inserts `song_ids` before `position` (at the end when absent).
-  std::string add_items(const accounts::playlist_edit& edit, const std::vector<std::int64_t>& song_ids,
-                        std::optional<std::int64_t> position) const;
-  std::string remove_items(const accounts::playlist_edit& edit, const std::vector<std::int64_t>& positions) const;
-  // Spotify's "reorder items": moves [range_start, range_start + range_length) to
-  // just before the item that was at `insert_before` (item_count = the end).
-  std::string reorder(const accounts::playlist_edit& edit, std::int64_t range_start, std::int64_t range_length,
-                      std::int64_t insert_before) const;
+  // Edits, checked by playlists::check_edit and the rule of each; the edits of items
+  // return the new snapshot id.
+  playlists::outcome<playlists::playlist> update(const playlists::edit& edit, const playlists::changes& changes) const;
+  playlists::outcome<bool> remove(std::int64_t id, std::int64_t user_id) const;
+  // Inserts `song_ids` before `position` (at the end when absent); unknown song ids
+  // are refused, all of them named.
+  playlists::outcome<std::string> add_items(const playlists::edit& edit, const std::vector<std::int64_t>& song_ids,
+                                            std::optional<std::int64_t> position) const;
+  playlists::outcome<std::string> remove_items(const playlists::edit& edit,
+                                               const std::vector<std::int64_t>& positions) const;
+  // playlists::plan_reorder's move.
+  playlists::outcome<std::string> reorder(const playlists::edit& edit, std::int64_t range_start,
+                                          std::int64_t range_length, std::int64_t insert_before) const;
 
   // A user's playlists, newest first; others' private ones left out unless `all`.
-  page<accounts::playlist> owned_by(std::int64_t owner, bool all, int limit, int offset) const;
+  page<playlists::playlist> owned_by(std::int64_t owner, bool all, int limit, int offset) const;
   // The user's own playlists and the public ones they follow, newest first.
-  page<accounts::playlist> library(std::int64_t user_id, int limit, int offset) const;
-  // Follow a visible playlist: true when something changed.
-  bool follow(std::int64_t user_id, std::int64_t playlist_id) const;
-  bool unfollow(std::int64_t user_id, std::int64_t playlist_id) const;
+  page<playlists::playlist> library(std::int64_t user_id, int limit, int offset) const;
+  // Follow or unfollow a visible playlist: true when something changed.
+  playlists::outcome<bool> set_follow(std::int64_t user_id, std::int64_t playlist_id, bool follow) const;
 
   std::int64_t max_items() const { return max_items_; }
 

@@ -1,20 +1,22 @@
 // HTTP handlers of playlists: CRUD, items with snapshot ids, following.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
-#include "auth.hpp"
+#include "tonearm/accounts/auth.hpp"
 #include "tonearm/http/request.hpp"
 #include "tonearm/http/response.hpp"
+#include "tonearm/playlists/types.hpp"
+#include "tonearm/store/account_repository.hpp"
 #include "tonearm/store/catalog_repository.hpp"
 #include "tonearm/store/playlist_repository.hpp"
 
-namespace tonearm::accounts {
+namespace tonearm::playlists {
 
 class playlist_handlers final {
  public:
   playlist_handlers(store::playlist_repository& repo, store::account_repository& users,
-                    store::catalog_repository& catalog, const authenticator& auth)
+                    store::catalog_repository& catalog, const accounts::authenticator& auth)
       : repo_(repo), users_(users), catalog_(catalog), auth_(auth) {}
 
   http::response create(const http::request& req) const;          // POST /v1/playlists
@@ -31,12 +33,12 @@ class playlist_handlers final {
 
  private:
   // The items page of a visible playlist as a paging object of {"position","song","added_at"}.
-  nlohmann::json items_page(const accounts::playlist& p, const http::request& req) const;
-  accounts::playlist visible(const http::request& req, std::int64_t id) const;
+  nlohmann::json items_page(const playlist& p, const http::request& req) const;
+  playlist visible(const http::request& req, std::int64_t id) const;
   store::playlist_repository& repo_;
   store::account_repository& users_;
   store::catalog_repository& catalog_;
-  const authenticator& auth_;
+  const accounts::authenticator& auth_;
 };
 
-}  // namespace tonearm::accounts
+}  // namespace tonearm::playlists

@@ -3,8 +3,8 @@
 
 #include <chrono>
 
-#include "auth.hpp"
 #include "tonearm/core/fair_slots.hpp"
+#include "tonearm/accounts/auth.hpp"
 #include "tonearm/accounts/credentials.hpp"
 #include "tonearm/accounts/rate_limiter.hpp"
 #include "tonearm/http/request.hpp"
@@ -24,7 +24,7 @@ struct account_settings {
 class account_handlers final {
  public:
   account_handlers(store::account_repository& repo, store::catalog_repository& catalog, rate_limiter& limiter,
-                   const password_hasher& hasher, account_settings settings, token_cache* tokens = nullptr);
+                   const password_hasher& hasher, account_settings settings, const authenticator& auth);
 
   // POST /v1/users {"username","password"} -> 201 user
   http::response register_user(const http::request& req);
@@ -48,8 +48,6 @@ class account_handlers final {
   // GET /v1/me/library/songs/contains?ids=1,2,3 -> [true,false,true] (1 to 50 ids)
   http::response likes(const http::request& req);
 
-  const authenticator& auth() const { return auth_; }
-
  private:
   // Runs `fn` holding one of the hashing slots (argon2id holds its memory while it runs).
   template <class F>
@@ -60,7 +58,7 @@ class account_handlers final {
   rate_limiter& limiter_;
   const password_hasher& hasher_;
   account_settings settings_;
-  authenticator auth_;
+  const authenticator& auth_;
   core::fair_slots hash_slots_;  // FIFO: no login waits out its timeout behind later ones
 };
 

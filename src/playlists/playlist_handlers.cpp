@@ -1,16 +1,16 @@
 // Playlists. Item edits take an optional snapshot_id: a stale one is refused with 409
 // and the current one (never merged), so two devices editing at once cannot silently
 // lose or scramble items; without one the edit applies to the current state.
-#include "playlist_handlers.hpp"
+#include "tonearm/playlists/playlist_handlers.hpp"
 
 #include <map>
 
-#include "account_json.hpp"
+#include "playlist_json.hpp"
 #include "tonearm/catalog/catalog_json.hpp"
 #include "tonearm/core/error.hpp"
 #include "tonearm/http/params.hpp"
 
-namespace tonearm::accounts {
+namespace tonearm::playlists {
 
 namespace {
 
@@ -39,14 +39,14 @@ nlohmann::json snapshot_body(const std::string& snapshot) { return {{"snapshot_i
 
 }  // namespace
 
-accounts::playlist playlist_handlers::visible(const http::request& req, std::int64_t id) const {
+playlist playlist_handlers::visible(const http::request& req, std::int64_t id) const {
   auto viewer = auth_.current(req);
-  auto p = repo_.find_visible(id, viewer ? std::optional(viewer->id) : std::nullopt);
-  if (!p) throw api_error(errc::not_found, "no playlist with id " + std::to_string(id));
+  auto p = repo_.find(id);
+  if (!p || !playlists::visible(*p, viewer ? std::optional(viewer->id) : std::nullopt)) raise(no_playlist(id));
   return *p;
 }
 
-nlohmann::json playlist_handlers::items_page(const accounts::playlist& p, const http::request& req) const {
+nlohmann::json playlist_handlers::items_page(const playlist& p, const http::request& req) const {
   auto paging = http::paging_params(req, 100, 100);
   auto rows = repo_.items(p.id, paging.limit, paging.offset);
   std::vector<std::int64_t> ids;
@@ -66,13 +66,13 @@ nlohmann::json playlist_handlers::items_page(const accounts::playlist& p, const 
 http::response playlist_handlers::create(const http::request& req) const {
   auto me = auth_.require(req);
   auto body = http::json_body(req);
-  auto name = checked_name(required_string(body, "name"));
-  auto description = checked_description(optional_string(body, "description").value_or(""));
-  auto is_public = optional_bool(body, "public").value_or(true);
+  auto name = checked_name(http::required_string(body, "name"));
+  auto description = checked_description(http::optional_string(body, "description").value_or(""));
+  auto is_public = http::optional_bool(body, "public").value_or(true);
   auto p = repo_.create(me.id, name, description, is_public);
   auto j = playlist_json(p);
   j["items"] = items_page(p, req);
-  auto res = json_ok(201, j);
+  auto res = http::json_ok(201, j);
   res.headers.set("Location", "/v1/playlists/" + std::to_string(p.id));
   return res;
 }
@@ -81,67 +81,67 @@ http::response playlist_handlers::get(const http::request& req) const {
   auto p = visible(req, http::path_id(req, "id", "playlist"));
   auto j = playlist_json(p);
   j["items"] = items_page(p, req);
-  return json_ok(200, j);
+  return http::json_ok(200, j);
 }
 
 http::response playlist_handlers::items(const http::request& req) const {
   auto p = visible(req, http::path_id(req, "id", "playlist"));
-  return json_ok(200, items_page(p, req));
+  return http::json_ok(200, items_page(p, req));
 }
 
 http::response playlist_handlers::update(const http::request& req) const {
   auto me = auth_.require(req);
   auto id = http::path_id(req, "id", "playlist");
   auto body = http::json_body(req);
-  store::playlist_changes changes;
-  if (auto n = optional_string(body, "name")) changes.name = checked_name(*n);
-  if (auto d = optional_string(body, "description")) changes.description = checked_description(*d);
-  changes.is_public = optional_bool(body, "public");
+  playlists::changes changes;
+  if (auto n = http::optional_string(body, "name")) changes.name = checked_name(*n);
+  if (auto d = http::optional_string(body, "description")) changes.description = checked_description(*d);
+  changes.is_public = http::optional_bool(body, "public");
   if (!changes.name && !changes.description && !changes.is_public)
     throw api_error(errc::bad_request, "give at least one of name, description, public");
-  auto p = repo_.update({id, me.id, optional_snapshot(body)}, changes);
-  return json_ok(200, playlist_json(p));
+  auto p = value_or_raise(repo_.update({id, me.id, optional_snapshot(body)}, changes));
+  return http::json_ok(200, playlist_json(p));
 }
 
 http::response playlist_handlers::remove(const http::request& req) const {
   auto me = auth_.require(req);
-  repo_.remove(http::path_id(req, "id", "playlist"), me.id);
-  return no_content();
+  value_or_raise(repo_.remove(http::path_id(req, "id", "playlist"), me.id));
+  return http::no_content();
 }
 
 http::response playlist_handlers::add_items(const http::request& req) const {
   auto me = auth_.require(req);
   auto id = http::path_id(req, "id", "playlist");
   auto body = http::json_body(req);
-  auto song_ids = required_int_array(body, "song_ids", max_ids_per_request);
-  auto position = optional_int(body, "position");
-  return json_ok(200, snapshot_body(repo_.add_items({id, me.id, optional_snapshot(body)}, song_ids, position)));
+  auto song_ids = http::required_int_array(body, "song_ids", max_ids_per_request);
+  auto position = http::optional_int(body, "position");
+  return http::json_ok(200, snapshot_body(value_or_raise(repo_.add_items({id, me.id, optional_snapshot(body)}, song_ids, position))));
 }
 
 http::response playlist_handlers::remove_items(const http::request& req) const {
   auto me = auth_.require(req);
   auto id = http::path_id(req, "id", "playlist");
   auto body = http::json_body(req);
-  auto positions = required_int_array(body, "positions", max_ids_per_request);
-  return json_ok(200, snapshot_body(repo_.remove_items({id, me.id, optional_snapshot(body)}, positions)));
+  auto positions = http::required_int_array(body, "positions", max_ids_per_request);
+  return http::json_ok(200, snapshot_body(value_or_raise(repo_.remove_items({id, me.id, optional_snapshot(body)}, positions))));
 }
 
 http::response playlist_handlers::reorder_items(const http::request& req) const {
   auto me = auth_.require(req);
   auto id = http::path_id(req, "id", "playlist");
   auto body = http::json_body(req);
-  auto start = required_int(body, "range_start");
-  auto length = optional_int(body, "range_length").value_or(1);
-  auto before = required_int(body, "insert_before");
-  return json_ok(200, snapshot_body(repo_.reorder({id, me.id, optional_snapshot(body)}, start, length, before)));
+  auto start = http::required_int(body, "range_start");
+  auto length = http::optional_int(body, "range_length").value_or(1);
+  auto before = http::required_int(body, "insert_before");
+  return http::json_ok(200, snapshot_body(value_or_raise(repo_.reorder({id, me.id, optional_snapshot(body)}, start, length, before))));
 }
 
 namespace {
-http::response playlist_list(const store::page<accounts::playlist>& page, const http::paging& paging,
+http::response playlist_list(const page<playlist>& page, const http::paging& paging,
                              const http::request& req) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& p : page.items) items.push_back(playlist_json(p));
-  return json_ok(200, http::paging_object(std::move(items), page.total, paging.limit, paging.offset, req));
+  return http::json_ok(200, http::paging_object(std::move(items), page.total, paging.limit, paging.offset, req));
 }
 }  // namespace
 
@@ -163,9 +163,8 @@ http::response playlist_handlers::of_user(const http::request& req) const {
 http::response playlist_handlers::follow(const http::request& req, bool follow) const {
   auto me = auth_.require(req);
   auto id = http::path_id(req, "id", "playlist");
-  if (follow) repo_.follow(me.id, id);
-  else repo_.unfollow(me.id, id);
-  return no_content();
+  value_or_raise(repo_.set_follow(me.id, id, follow));
+  return http::no_content();
 }
 
-}  // namespace tonearm::accounts
+}  // namespace tonearm::playlists

@@ -1,0 +1,29 @@
+// GET /healthz (process alive) and GET /readyz (PostgreSQL and Redis reachable,
+// file descriptors left).
+#pragma once
+
+#include "tonearm/http/request.hpp"
+#include "tonearm/http/response.hpp"
+#include "tonearm/http/server.hpp"
+#include "tonearm/store/pg_pool.hpp"
+#include "tonearm/store/redis_client.hpp"
+
+namespace tonearm::app {
+
+http::response handle_healthz(const http::request& req);
+
+class readyz_handler final {
+ public:
+  readyz_handler(store::pg_pool& db, store::redis_client& redis, const http::connection_stats& connections)
+      : db_(db), redis_(redis), connections_(connections) {}
+  // 200 {"status":"ready","checks":{"postgres":"ok","redis":"ok","descriptors":"ok"}};
+  // 503 with the JSON error shape naming what failed, plus the same "checks" object.
+  http::response operator()(const http::request& req) const;
+
+ private:
+  store::pg_pool& db_;
+  store::redis_client& redis_;
+  const http::connection_stats& connections_;
+};
+
+}  // namespace tonearm::app
