@@ -139,8 +139,11 @@ TEST(PlaylistRules, EveryReorderOfSmallPlaylistsMatchesMovingTheItems) {
           }
           EXPECT_EQ(got, moved(n, start, length, before)) << n << " " << start << " " << length << " " << before;
           // Only [lo, hi) moves: the rows the UPDATE touches.
-          for (int pos = 0; pos < n; ++pos)
-            if (pos < plan.lo || pos >= plan.hi) EXPECT_EQ(plan.after(pos), pos);
+          for (int pos = 0; pos < n; ++pos) {
+            if (pos < plan.lo || pos >= plan.hi) {
+              EXPECT_EQ(plan.after(pos), pos);
+            }
+          }
           std::vector<int> identity(n);
           std::iota(identity.begin(), identity.end(), 0);
           EXPECT_EQ(plan.moves(), got != identity);  // no UPDATE when nothing moves
