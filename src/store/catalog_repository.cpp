@@ -5,6 +5,7 @@
 
 #include "catalog_rows.hpp"
 #include "catalog_statements.hpp"
+#include "sql_text.hpp"
 
 namespace tonearm::store {
 
@@ -27,14 +28,24 @@ constexpr const char* album_docs_sql =
     " coalesce(upper(a.country), ''), coalesce(al.search_tsv::text, '')"
     " FROM albums al JOIN authors a ON a.id = al.author_id WHERE al.id > $1 ORDER BY al.id LIMIT $2";
 
-}  // namespace
 
-namespace {
-std::string id_array(const std::vector<std::int64_t>& ids) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
-  return out + "}";
-}
+const std::string select_song = "SELECT "s + rows::song_columns + rows::song_from + "WHERE s.id = $1";
+const std::string select_author = "SELECT "s + rows::author_columns + " FROM authors a WHERE a.id = $1";
+// An album with its track count (column 6).
+const std::string select_album = "SELECT "s + rows::album_columns +
+                                 ", (SELECT count(*) FROM songs t WHERE t.album_id = al.id)"
+                                 " FROM albums al JOIN authors a ON a.id = al.author_id WHERE al.id = $1";
+const std::string select_top_songs_of_author = "SELECT "s + rows::song_columns + rows::song_from +
+                                               "WHERE s.author_id = $1 ORDER BY s.play_count DESC, s.id LIMIT $2";
+const std::string select_albums_of_author = "SELECT "s + rows::album_columns +
+                                            ", (SELECT count(*) FROM songs t WHERE t.album_id = al.id)"
+                                            " FROM albums al JOIN authors a ON a.id = al.author_id"
+                                            " WHERE al.author_id = $1"
+                                            " ORDER BY al.release_date DESC NULLS LAST, al.id LIMIT 200";
+const std::string select_album_tracks =
+    "SELECT "s + rows::song_columns + rows::song_from +
+    "WHERE s.album_id = $1 ORDER BY s.track_number NULLS LAST, s.title, s.id LIMIT 1000";
+
 }  // namespace
 
 std::string to_pg_array(const std::vector<std::string>& values) {
@@ -55,7 +66,7 @@ std::string to_pg_array(const std::vector<std::string>& values) {
 std::optional<catalog::song> catalog_repository::find_song(std::int64_t id) const {
   return db_.with_connection([&](pqxx::connection& c) -> std::optional<catalog::song> {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT "s + rows::song_columns + rows::song_from + "WHERE s.id = $1", id);
+    auto r = tx.exec_params(select_song, id);
     if (r.empty()) return std::nullopt;
     return rows::song_from_row(r[0]);
   });
@@ -64,7 +75,7 @@ std::optional<catalog::song> catalog_repository::find_song(std::int64_t id) cons
 std::vector<catalog::song> catalog_repository::songs_by_ids(const std::vector<std::int64_t>& ids) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::songs_by_ids, id_array(ids));
+    auto r = tx.exec_prepared(statement::songs_by_ids, sql::int_array(ids));
     std::vector<catalog::song> out;
     for (const auto& row : r) out.push_back(rows::song_from_row(row));
     return out;
@@ -74,7 +85,7 @@ std::vector<catalog::song> catalog_repository::songs_by_ids(const std::vector<st
 std::optional<catalog::author> catalog_repository::find_author(std::int64_t id) const {
   return db_.with_connection([&](pqxx::connection& c) -> std::optional<catalog::author> {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT "s + rows::author_columns + " FROM authors a WHERE a.id = $1", id);
+    auto r = tx.exec_params(select_author, id);
     if (r.empty()) return std::nullopt;
     return rows::author_from_row(r[0]);
   });
@@ -83,10 +94,7 @@ std::optional<catalog::author> catalog_repository::find_author(std::int64_t id) 
 std::optional<catalog::album> catalog_repository::find_album(std::int64_t id) const {
   return db_.with_connection([&](pqxx::connection& c) -> std::optional<catalog::album> {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT "s + rows::album_columns +
-                                ", (SELECT count(*) FROM songs t WHERE t.album_id = al.id)"
-                                " FROM albums al JOIN authors a ON a.id = al.author_id WHERE al.id = $1",
-                            id);
+    auto r = tx.exec_params(select_album, id);
     if (r.empty()) return std::nullopt;
     auto album = rows::album_from_row(r[0]);
     album.track_count = r[0][6].as<int>();
@@ -97,9 +105,7 @@ std::optional<catalog::album> catalog_repository::find_album(std::int64_t id) co
 std::vector<catalog::song> catalog_repository::top_songs_by_author(std::int64_t author_id, int limit) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT "s + rows::song_columns + rows::song_from +
-                                "WHERE s.author_id = $1 ORDER BY s.play_count DESC, s.id LIMIT $2",
-                            author_id, limit);
+    auto r = tx.exec_params(select_top_songs_of_author, author_id, limit);
     std::vector<catalog::song> out;
     for (const auto& row : r) out.push_back(rows::song_from_row(row));
     return out;
@@ -109,11 +115,7 @@ std::vector<catalog::song> catalog_repository::top_songs_by_author(std::int64_t 
 std::vector<catalog::album> catalog_repository::albums_by_author(std::int64_t author_id) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT "s + rows::album_columns +
-                                ", (SELECT count(*) FROM songs t WHERE t.album_id = al.id)"
-                                " FROM albums al JOIN authors a ON a.id = al.author_id WHERE al.author_id = $1"
-                                " ORDER BY al.release_date DESC NULLS LAST, al.id LIMIT 200",
-                            author_id);
+    auto r = tx.exec_params(select_albums_of_author, author_id);
     std::vector<catalog::album> out;
     for (const auto& row : r) {
       out.push_back(rows::album_from_row(row));
@@ -126,9 +128,7 @@ std::vector<catalog::album> catalog_repository::albums_by_author(std::int64_t au
 std::vector<catalog::song> catalog_repository::album_tracks(std::int64_t album_id) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT "s + rows::song_columns + rows::song_from +
-                                "WHERE s.album_id = $1 ORDER BY s.track_number NULLS LAST, s.title, s.id LIMIT 1000",
-                            album_id);
+    auto r = tx.exec_params(select_album_tracks, album_id);
     std::vector<catalog::song> out;
     for (const auto& row : r) out.push_back(rows::song_from_row(row));
     return out;
@@ -138,7 +138,7 @@ std::vector<catalog::song> catalog_repository::album_tracks(std::int64_t album_i
 std::vector<catalog::author> catalog_repository::authors_by_ids(const std::vector<std::int64_t>& ids) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::authors_by_ids, id_array(ids));
+    auto r = tx.exec_prepared(statement::authors_by_ids, sql::int_array(ids));
     std::vector<catalog::author> out;
     for (const auto& row : r) out.push_back(rows::author_from_row(row));
     return out;
@@ -148,7 +148,7 @@ std::vector<catalog::author> catalog_repository::authors_by_ids(const std::vecto
 std::vector<catalog::album> catalog_repository::albums_by_ids(const std::vector<std::int64_t>& ids) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::albums_by_ids, id_array(ids));
+    auto r = tx.exec_prepared(statement::albums_by_ids, sql::int_array(ids));
     std::vector<catalog::album> out;
     for (const auto& row : r) {
       out.push_back(rows::album_from_row(row));
@@ -254,7 +254,7 @@ void catalog_repository::add_plays(const std::vector<std::pair<std::int64_t, std
         " UPDATE albums SET play_count = albums.play_count + t.n"
         " FROM (SELECT album_id, sum(n) AS n FROM s WHERE album_id IS NOT NULL GROUP BY album_id) t"
         " WHERE albums.id = t.album_id",
-        id_array(ids), id_array(counts));
+        sql::int_array(ids), sql::int_array(counts));
     tx.commit();
   });
 }
