@@ -1,5 +1,6 @@
 // Configuration parsing and validation: one table of keys, one parser per kind.
 #include "tonearm/app/config.hpp"
+#include "tonearm/core/environment.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +10,6 @@
 #include <sstream>
 #include <vector>
 
-extern char** environ;
 
 namespace tonearm::app {
 
@@ -189,12 +189,7 @@ config load_config_from(const std::string& path, bool path_is_explicit) {
   } else if (path_is_explicit) {
     throw config_error("cannot read config file " + path);
   }
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string entry(*e);
-    auto eq = entry.find('=');
-    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  auto env = tonearm::core::environment();
   return load_config(text, env);
 }
 

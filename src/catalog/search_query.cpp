@@ -60,12 +60,7 @@ std::vector<q_token> tokenize(std::string_view q) {
   return out;
 }
 
-std::string trimmed(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+using core::trimmed;
 
 std::string normalized_country(const std::string& v, const char* where) {
   std::string c = trimmed(v);

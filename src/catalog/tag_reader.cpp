@@ -13,18 +13,15 @@
 #include <vorbisfile.h>
 #include <wavfile.h>
 
+#include "tonearm/core/text.hpp"
+
 namespace tonearm::catalog {
 
 namespace {
 
 std::string utf8(const TagLib::String& s) { return s.to8Bit(true); }
 
-std::string trimmed(std::string s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+using core::trimmed;
 
 std::optional<std::string> nonempty(std::string s) {
   s = trimmed(std::move(s));
@@ -81,3 +78,4 @@ std::variant<audio_tags, std::string> read_audio_tags(const std::filesystem::pat
 }
 
 }  // namespace tonearm::catalog
+

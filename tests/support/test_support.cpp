@@ -1,5 +1,6 @@
 // Test helpers: processes, sockets, scratch databases, own Redis servers.
 #include "test_support.hpp"
+#include "tonearm/core/environment.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -24,7 +25,6 @@
 #include <stdexcept>
 #include <thread>
 
-extern char** environ;
 
 namespace tonearm::testing {
 
@@ -208,12 +208,7 @@ std::string with_port(const std::string& url, int port) {
 
 child_process::child_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env)
     : log_path_(temp_path("out")) {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string entry(*e);
-    auto eq = entry.find('=');
-    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
+  auto env = tonearm::core::environment();
   for (const auto& [k, v] : extra_env) env[k] = v;
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);

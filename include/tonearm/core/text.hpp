@@ -67,4 +67,12 @@ inline std::string printable(std::string_view s, std::size_t max = 32) {
   return out;
 }
 
+// `s` without the spaces, tabs, CRs and LFs at either end.
+inline std::string trimmed(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
 }  // namespace tonearm::core
