@@ -13,6 +13,7 @@
 #include "tonearm/app/config.hpp"
 #include "tonearm/app/services.hpp"
 #include "tonearm/http/server.hpp"
+#include "tonearm/metrics/metrics.hpp"
 #include "tonearm/catalog/ingest.hpp"
 #include "tonearm/store/catalog_writer.hpp"
 #include "tonearm/store/migrations.hpp"
@@ -21,6 +22,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#ifndef TONEARM_COMMIT
+#define TONEARM_COMMIT "unknown"
+#endif
 #ifndef TONEARM_VERSION
 #define TONEARM_VERSION "0.0.0"
 #endif
@@ -136,6 +140,7 @@ void raise_open_file_limit() {
 int cmd_serve(const config& c) {
   raise_open_file_limit();
   migrate_with_retry(c, c.db_startup_timeout);
+  metrics::set_build_info(TONEARM_VERSION, TONEARM_COMMIT);
   services svc(c);
   svc.search.start();
   svc.start_play_flusher();

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "tonearm/metrics/metrics.hpp"
 #include "tonearm/web/static_files.hpp"
 
 namespace tonearm::app {
@@ -13,6 +14,15 @@ http::router build_routes(services& s) {
   http::router r;
   r.add("GET", "/healthz", handle_healthz, execution::inline_io);
   r.add("GET", "/readyz", [&h = s.readyz](request& q) { return h(q); });
+  // Prometheus text exposition; counters only, no user data in any label.
+  r.add("GET", "/metrics", [](request&) {
+    http::response res;
+    res.status = 200;
+    res.body = metrics::expose();
+    res.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    res.headers.set("Cache-Control", "no-store");
+    return res;
+  });
 
   // With anonymous_access off, search and streaming need a token too: with_auth
   // wraps a handler, recently_authed a fast path (on the I/O thread only when the

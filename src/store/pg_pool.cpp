@@ -11,16 +11,51 @@
 
 #include "catalog_statements.hpp"
 #include "tonearm/core/error.hpp"
+#include "tonearm/metrics/metrics.hpp"
 
 namespace tonearm::store {
 
+namespace {
+
+// Summed over the process's pools (a server has one).
+struct pool_metrics {
+  prometheus::Gauge& in_use =
+      metrics::gauge("tonearm_pg_connections_in_use", "PostgreSQL connections lent out now.").Add({});
+  prometheus::Gauge& open =
+      metrics::gauge("tonearm_pg_connections_open", "PostgreSQL connections open (lent out or idle).").Add({});
+  prometheus::Counter& waits = metrics::counter("tonearm_pg_acquire_waits_total",
+                                                "Connection requests that found none free and waited.").Add({});
+  prometheus::Histogram& wait_seconds =
+      metrics::histogram("tonearm_pg_acquire_wait_seconds", "Time spent waiting for a free connection.")
+          .Add({}, metrics::latency_buckets());
+  prometheus::Family<prometheus::Counter>& errors =
+      metrics::counter("tonearm_pg_errors_total", "PostgreSQL failures by kind.");
+  prometheus::Counter& busy = errors.Add({{"kind", "busy"}});
+  prometheus::Counter& connect = errors.Add({{"kind", "connect"}});
+  prometheus::Counter& lost = errors.Add({{"kind", "connection_lost"}});
+  prometheus::Counter& in_doubt = errors.Add({{"kind", "commit_in_doubt"}});
+  prometheus::Counter& reconnects = metrics::counter(
+      "tonearm_pg_reconnects_total", "Broken connections dropped so that a fresh one is opened.").Add({});
+};
+
+pool_metrics& stats() {
+  static pool_metrics m;
+  return m;
+}
+
+}  // namespace
+
 pg_lease::pg_lease(pg_pool& pool, std::unique_ptr<pqxx::connection> conn)
-    : pool_(&pool), conn_(std::move(conn)) {}
+    : pool_(&pool), conn_(std::move(conn)) {
+  stats().in_use.Increment();
+}
 
 pg_lease::pg_lease(pg_lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {}
 
 pg_lease::~pg_lease() {
-  if (conn_) pool_->release(std::move(conn_));
+  if (!conn_) return;
+  stats().in_use.Decrement();
+  pool_->release(std::move(conn_));
 }
 
 std::string with_connection_defaults(const std::string& url) {
@@ -66,7 +101,7 @@ pg_pool::pg_pool(std::string url, std::size_t size, std::chrono::milliseconds ac
                  std::function<void(pqxx::connection&)> prepare)
     : url_(with_connection_defaults(url)), size_(size), acquire_timeout_(acquire_timeout), prepare_(std::move(prepare)) {}
 
-pg_pool::~pg_pool() = default;
+pg_pool::~pg_pool() { stats().open.Decrement(static_cast<double>(idle_.size())); }
 
 void pg_pool::prepare_connection(pqxx::connection& c) {
   pqxx::nontransaction tx(c);
@@ -78,14 +113,24 @@ void pg_pool::prepare_connection(pqxx::connection& c) {
 
 pg_lease pg_pool::acquire() {
   std::unique_lock lock(mutex_);
-  if (!available_.wait_for(lock, acquire_timeout_, [this] { return !idle_.empty() || open_ < size_; }))
-    throw api_error(errc::unavailable, "database busy: no connection free in time");
+  auto has_free = [this] { return !idle_.empty() || open_ < size_; };
+  if (!has_free()) {
+    stats().waits.Increment();
+    auto started = std::chrono::steady_clock::now();
+    bool got = available_.wait_for(lock, acquire_timeout_, has_free);
+    stats().wait_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (!got) {
+      stats().busy.Increment();
+      throw api_error(errc::unavailable, "database busy: no connection free in time");
+    }
+  }
   if (!idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
     return pg_lease(*this, std::move(conn));
   }
   ++open_;
+  stats().open.Increment();
   lock.unlock();
   try {
     auto conn = std::make_unique<pqxx::connection>(url_);
@@ -96,6 +141,8 @@ pg_lease pg_pool::acquire() {
       std::lock_guard relock(mutex_);
       --open_;
     }
+    stats().open.Decrement();
+    stats().connect.Increment();
     available_.notify_one();
     spdlog::warn("postgres connect failed: {}", e.what());
     throw api_error(errc::unavailable, "database unavailable");
@@ -107,6 +154,8 @@ void pg_pool::release(std::unique_ptr<pqxx::connection> conn) {
     std::lock_guard lock(mutex_);
     if (broken(*conn)) {
       --open_;  // dropped; the next acquire opens a fresh one
+      stats().open.Decrement();
+      stats().reconnects.Increment();
     } else {
       idle_.push_back(std::move(conn));
     }
@@ -124,9 +173,11 @@ void pg_pool::throw_translated() {
   try {
     throw;
   } catch (const pqxx::broken_connection& e) {
+    stats().lost.Increment();
     spdlog::warn("postgres connection lost: {}", e.what());
     throw api_error(errc::unavailable, "database unavailable");
   } catch (const pqxx::in_doubt_error& e) {
+    stats().in_doubt.Increment();
     spdlog::error("postgres commit in doubt: {}", e.what());
     throw api_error(errc::unavailable, "database connection lost during commit; retry");
   }

@@ -7,9 +7,44 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "tonearm/metrics/metrics.hpp"
+
 namespace tonearm::store {
 
 namespace {
+
+struct redis_metrics {
+  prometheus::Counter& round_trips =
+      metrics::counter("tonearm_redis_round_trips_total", "Redis round trips (a pipeline is one).").Add({});
+  prometheus::Family<prometheus::Counter>& errors =
+      metrics::counter("tonearm_redis_errors_total", "Redis round trips that failed, by kind.");
+  prometheus::Counter& timeouts = errors.Add({{"kind", "timeout"}});
+  prometheus::Counter& failures = errors.Add({{"kind", "connection"}});
+  prometheus::Counter& refused = metrics::counter("tonearm_redis_fast_failures_total",
+                                                  "Round trips not tried because the circuit breaker was open.")
+                                     .Add({});
+  prometheus::Gauge& breaker = metrics::gauge("tonearm_redis_breaker_state",
+                                              "The Redis circuit breaker: 0 closed, 1 open, 2 half open.")
+                                   .Add({});
+};
+
+redis_metrics& stats() {
+  static redis_metrics m;
+  return m;
+}
+
+void record_breaker(const circuit_breaker& b) {
+  switch (b.current()) {
+    case circuit_breaker::state::closed: stats().breaker.Set(0); break;
+    case circuit_breaker::state::open: stats().breaker.Set(1); break;
+    case circuit_breaker::state::half_open: stats().breaker.Set(2); break;
+  }
+}
+
+bool is_timeout(std::string_view message) {
+  return message.find("timed out") != std::string_view::npos || message.find("timeout") != std::string_view::npos ||
+         message.find("temporarily unavailable") != std::string_view::npos;
+}
 
 struct context_deleter {
   void operator()(redisContext* c) const noexcept { redisFree(c); }
@@ -149,7 +184,11 @@ void redis_client::checkin(std::unique_ptr<redis_connection> conn) {
 
 std::optional<std::vector<redis_reply>> redis_client::pipeline(
     const std::vector<std::vector<std::string>>& commands) {
-  if (!breaker_.allow()) return std::nullopt;
+  if (!breaker_.allow()) {
+    stats().refused.Increment();
+    return std::nullopt;
+  }
+  stats().round_trips.Increment();
   std::unique_ptr<redis_connection> conn;
   try {
     conn = checkout();
@@ -164,11 +203,14 @@ std::optional<std::vector<redis_reply>> redis_client::pipeline(
       replies.push_back(convert(r.get()));
     }
     breaker_.on_success();
+    record_breaker(breaker_);
     checkin(std::move(conn));
     return replies;
   } catch (const std::exception& e) {
     bool was_closed = breaker_.current() == circuit_breaker::state::closed;
     breaker_.on_failure();
+    record_breaker(breaker_);
+    (is_timeout(e.what()) ? stats().timeouts : stats().failures).Increment();
     {
       std::lock_guard lock(mutex_);
       last_error_ = e.what();

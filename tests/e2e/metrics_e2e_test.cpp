@@ -1,0 +1,105 @@
+// GET /metrics: the Prometheus text format checked by Debian's promtool, the series
+// a dashboard needs, and a real Prometheus scraping a running tonearm.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace tonearm::testing {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  scratch_database db;
+};
+
+// The value of the first sample of `series` (name and, optionally, labels text).
+std::optional<double> sample(const std::string& exposition, const std::string& series) {
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line.compare(0, series.size(), series) != 0) continue;
+    auto rest = line.substr(series.size());
+    if (!rest.empty() && rest[0] != ' ' && rest[0] != '{' && series.back() != '}') continue;
+    return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return std::nullopt;
+}
+
+TEST_F(MetricsTest, ExpositionPassesPromtoolAndHasTheProcessAndDatabaseSeries) {
+  server_process srv(db.url(), shared_redis_url());
+  ASSERT_EQ(srv.get("/readyz").status, 200);  // one database round trip
+  auto r = srv.get("/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+
+  auto file = std::filesystem::temp_directory_path() / ("tonearm-metrics-" + std::to_string(::getpid()) + ".txt");
+  std::ofstream(file) << r.body;
+  auto check = run_command({"sh", "-c", "promtool check metrics < '" + file.string() + "'"}, {});
+  std::filesystem::remove(file);
+  EXPECT_EQ(check.status, 0) << check.output << "\n" << r.body;
+
+  EXPECT_TRUE(std::regex_search(r.body, std::regex(R"(tonearm_build_info\{[^}]*version="[0-9.]+"[^}]*\} 1)")))
+      << r.body;
+  EXPECT_GT(sample(r.body, "process_resident_memory_bytes").value_or(0), 1e6);
+  EXPECT_GT(sample(r.body, "process_open_fds").value_or(0), 3);
+  EXPECT_GT(sample(r.body, "process_start_time_seconds").value_or(0), 1.7e9);
+  EXPECT_GE(sample(r.body, "tonearm_pg_connections_open").value_or(0), 1);
+  EXPECT_EQ(sample(r.body, "tonearm_pg_connections_in_use").value_or(-1), 0);
+  EXPECT_EQ(sample(r.body, "tonearm_redis_breaker_state").value_or(-1), 0);
+  EXPECT_GE(sample(r.body, "tonearm_redis_round_trips_total").value_or(0), 1);
+}
+
+TEST_F(MetricsTest, APrometheusServerScrapesIt) {
+  server_process srv(db.url(), shared_redis_url());
+  auto dir = std::filesystem::temp_directory_path() / ("tonearm-prometheus-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1s\n"
+                                        << "scrape_configs:\n  - job_name: tonearm\n    static_configs:\n"
+                                        << "      - targets: ['127.0.0.1:" << srv.port() << "']\n";
+  int port = free_port();
+  child_process prometheus({"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
+                            "--storage.tsdb.path=" + (dir / "data").string(),
+                            "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+                           {});
+  // Queries until a series is there: Prometheus needs a second or two to start and scrape.
+  auto query = [&](const std::string& promql) -> json {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      try {
+        auto r = http_request(port, "GET", "/api/v1/query?query=" + promql);
+        if (r.status == 200) {
+          auto body = json::parse(r.body);
+          if (body["status"] == "success" && !body["data"]["result"].empty()) return body["data"]["result"];
+        }
+      } catch (const std::exception&) {
+        // not listening yet
+      }
+      std::this_thread::sleep_for(250ms);
+    }
+    return json::array();
+  };
+  auto up = query("up%7Bjob%3D%22tonearm%22%7D");
+  ASSERT_FALSE(up.empty()) << prometheus.output();
+  EXPECT_EQ(up[0]["value"][1], "1") << up.dump();
+  auto info = query("tonearm_build_info");
+  ASSERT_FALSE(info.empty()) << prometheus.output();
+  EXPECT_TRUE(info[0]["metric"].contains("version")) << info.dump();
+  auto rss = query("process_resident_memory_bytes%7Bjob%3D%22tonearm%22%7D");
+  ASSERT_FALSE(rss.empty());
+  EXPECT_GT(std::stod(rss[0]["value"][1].get<std::string>()), 1e6);
+  prometheus.signal(SIGTERM);
+  prometheus.wait(10s);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tonearm::testing
