@@ -5,7 +5,37 @@
 
 #include <stdexcept>
 
+#include "tonearm/metrics/metrics.hpp"
+
 namespace tonearm::catalog {
+
+namespace {
+struct search_metrics {
+  prometheus::Family<prometheus::Gauge>& documents =
+      metrics::gauge("tonearm_search_index_documents", "Documents in the in-memory search index, by kind.");
+  prometheus::Gauge& songs = documents.Add({{"kind", "song"}});
+  prometheus::Gauge& authors = documents.Add({{"kind", "author"}});
+  prometheus::Gauge& albums = documents.Add({{"kind", "album"}});
+  prometheus::Gauge& bytes =
+      metrics::gauge("tonearm_search_index_bytes", "Memory held by the search index.").Add({});
+  prometheus::Gauge& build_seconds =
+      metrics::gauge("tonearm_search_index_build_seconds", "How long the last index build took.").Add({});
+  prometheus::Gauge& version =
+      metrics::gauge("tonearm_search_index_version", "The catalog edit version the index was built from.").Add({});
+  prometheus::Counter& builds = metrics::counter("tonearm_search_index_builds_total", "Index builds.").Add({});
+  prometheus::Family<prometheus::Counter>& analyses = metrics::counter(
+      "tonearm_search_analysis_lookups_total", "Query analyses (typo candidates), by cache outcome.");
+  prometheus::Counter& hits = analyses.Add({{"cache", "hit"}});
+  prometheus::Counter& misses = analyses.Add({{"cache", "miss"}});
+};
+search_metrics& stats() {
+  static search_metrics m;
+  return m;
+}
+// Registered at start, so every family is exposed before its first event.
+[[maybe_unused]] const auto& registered = stats();
+}  // namespace
+
 
 namespace {
 
@@ -90,6 +120,14 @@ bool search_service::refresh_if_changed() {
                static_cast<double>(next->songs.memory_bytes() + next->authors.memory_bytes() +
                                    next->albums.memory_bytes()) / 1e6,
                next->build_seconds);
+  stats().songs.Set(static_cast<double>(next->songs.size()));
+  stats().authors.Set(static_cast<double>(next->authors.size()));
+  stats().albums.Set(static_cast<double>(next->albums.size()));
+  stats().bytes.Set(static_cast<double>(next->songs.memory_bytes() + next->authors.memory_bytes() +
+                                        next->albums.memory_bytes()));
+  stats().build_seconds.Set(next->build_seconds);
+  stats().version.Set(static_cast<double>(version));
+  stats().builds.Increment();
   {
     std::lock_guard lock(mutex_);
     indexes_ = std::move(next);
@@ -124,9 +162,11 @@ store::catalog_repository::analysis search_service::analyse(const std::vector<st
     }
     if (auto it = cache_.find(key); it != cache_.end()) {
       cache_lru_.splice(cache_lru_.begin(), cache_lru_, it->second);
+      stats().hits.Increment();
       return it->second->second;
     }
   }
+  stats().misses.Increment();
   auto result = repo_.analyse(terms, genre);
   std::lock_guard lock(cache_mutex_);
   if (cache_version_ == version && !cache_.count(key)) {

@@ -42,6 +42,8 @@ pool_metrics& stats() {
   static pool_metrics m;
   return m;
 }
+// Registered at start, so every family is exposed before its first event.
+[[maybe_unused]] const auto& registered = stats();
 
 }  // namespace
 

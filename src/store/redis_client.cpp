@@ -32,6 +32,8 @@ redis_metrics& stats() {
   static redis_metrics m;
   return m;
 }
+// Registered at start, so every family is exposed before its first event.
+[[maybe_unused]] const auto& registered = stats();
 
 void record_breaker(const circuit_breaker& b) {
   switch (b.current()) {

@@ -3,7 +3,26 @@
 
 #include <charconv>
 
+#include "tonearm/metrics/metrics.hpp"
+
 namespace tonearm::stream {
+
+namespace {
+struct count_metrics {
+  prometheus::Family<prometheus::Counter>& plays =
+      metrics::counter("tonearm_plays_recorded_total", "Play starts sent to Redis, by what became of them.");
+  prometheus::Counter& counted = plays.Add({{"outcome", "counted"}});
+  prometheus::Counter& repeated = plays.Add({{"outcome", "deduplicated"}});
+  prometheus::Counter& failed = plays.Add({{"outcome", "redis_failed"}});
+};
+count_metrics& stats() {
+  static count_metrics m;
+  return m;
+}
+// Registered at start, so every family is exposed before its first event.
+[[maybe_unused]] const auto& registered = stats();
+}  // namespace
+
 
 namespace {
 
@@ -61,9 +80,15 @@ std::vector<bool> play_counter::record_many(const std::vector<play>& plays,
                         "tonearm:plays:pending", id, std::to_string(bucket_ttl_seconds), std::to_string(dedup_.count())});
   }
   auto replies = redis_.eval_many(record_script, commands);
-  if (!replies) return counted;
-  for (std::size_t i = 0; i < plays.size() && i < replies->size(); ++i)
-    counted[i] = !(*replies)[i].is_error() && (*replies)[i].integer == 1;
+  if (!replies) {
+    stats().failed.Increment(static_cast<double>(plays.size()));
+    return counted;
+  }
+  for (std::size_t i = 0; i < plays.size(); ++i) {
+    bool answered = i < replies->size() && !(*replies)[i].is_error();
+    counted[i] = answered && (*replies)[i].integer == 1;
+    (counted[i] ? stats().counted : answered ? stats().repeated : stats().failed).Increment();
+  }
   return counted;
 }
 

@@ -6,7 +6,27 @@
 #include <algorithm>
 #include <vector>
 
+#include "tonearm/metrics/metrics.hpp"
+
 namespace tonearm::stream {
+
+namespace {
+struct recorder_metrics {
+  prometheus::Counter& queued =
+      metrics::counter("tonearm_plays_queued_total", "Play starts queued for Redis.").Add({});
+  prometheus::Counter& dropped = metrics::counter("tonearm_plays_dropped_total",
+                                                  "Play starts not counted because the queue was full.")
+                                     .Add({});
+  prometheus::Gauge& depth = metrics::gauge("tonearm_plays_queue_depth", "Play starts waiting to be sent.").Add({});
+};
+recorder_metrics& stats() {
+  static recorder_metrics m;
+  return m;
+}
+// Registered at start, so every family is exposed before its first event.
+[[maybe_unused]] const auto& registered = stats();
+}  // namespace
+
 
 namespace {
 constexpr std::size_t batch_size = 256;
@@ -24,6 +44,7 @@ bool play_recorder::enqueue(std::int64_t song, std::string client, audio_ref aud
     if (stopped_) return false;
     if (queue_.size() >= max_queued_) {
       ++dropped_;
+      stats().dropped.Increment();
       auto now = std::chrono::steady_clock::now();
       if (now - last_drop_warning_ > std::chrono::seconds(10)) {
         last_drop_warning_ = now;
@@ -34,6 +55,8 @@ bool play_recorder::enqueue(std::int64_t song, std::string client, audio_ref aud
     }
     queue_.push_back(item{song, std::move(client), std::move(audio)});
     ++queued_total_;
+    stats().queued.Increment();
+    stats().depth.Increment();
   }
   wake_.notify_one();
   return true;
@@ -75,6 +98,7 @@ void play_recorder::run(std::stop_token stop) {
       while (!queue_.empty() && batch.size() < batch_size) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
+        stats().depth.Decrement();
       }
     }
     plays.clear();

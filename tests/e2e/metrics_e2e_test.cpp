@@ -56,6 +56,13 @@ TEST_F(MetricsTest, ExpositionPassesPromtoolAndHasTheProcessAndDatabaseSeries) {
   EXPECT_EQ(sample(r.body, "tonearm_pg_connections_in_use").value_or(-1), 0);
   EXPECT_EQ(sample(r.body, "tonearm_redis_breaker_state").value_or(-1), 0);
   EXPECT_GE(sample(r.body, "tonearm_redis_round_trips_total").value_or(0), 1);
+  EXPECT_GE(sample(r.body, "tonearm_search_index_builds_total").value_or(0), 1);
+  EXPECT_EQ(sample(r.body, "tonearm_search_index_documents{kind=\"song\"}").value_or(-1), 0);
+  EXPECT_EQ(sample(r.body, "tonearm_plays_queue_depth").value_or(-1), 0);
+  // Families are there before their first event, so a dashboard never shows "no data".
+  for (const char* name : {"tonearm_plays_queued_total", "tonearm_plays_dropped_total",
+                           "tonearm_pg_acquire_waits_total", "tonearm_redis_fast_failures_total"})
+    EXPECT_NE(r.body.find(std::string("# TYPE ") + name), std::string::npos) << name;
 }
 
 TEST_F(MetricsTest, APrometheusServerScrapesIt) {
