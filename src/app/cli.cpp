@@ -1,6 +1,8 @@
 // Command dispatch, logging setup, and the serve/migrate commands.
 #include "cli.hpp"
 
+#include <nlohmann/json.hpp>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +14,7 @@
 #include "routes.hpp"
 #include "tonearm/app/config.hpp"
 #include "tonearm/app/services.hpp"
+#include "tonearm/core/log_format.hpp"
 #include "tonearm/http/server.hpp"
 #include "tonearm/metrics/metrics.hpp"
 #include "tonearm/catalog/ingest.hpp"
@@ -48,9 +51,35 @@ variable TONEARM_<KEY>, e.g. TONEARM_LISTEN=0.0.0.0:8080, TONEARM_DATABASE_URL,
 TONEARM_REDIS_URL, TONEARM_BLOB_DIR, TONEARM_LOG_LEVEL, TONEARM_THREADS.
 )";
 
-void setup_logging(const std::string& level) {
+// %J in the JSON pattern: the message as "message":"..." (escaped, invalid UTF-8
+// replaced), or as is when it is already JSON members (logging::json_members).
+class json_message_flag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    std::string_view text(msg.payload.data(), msg.payload.size());
+    if (!text.empty() && text.front() == logging::json_members) {
+      dest.append(text.data() + 1, text.data() + text.size());
+      return;
+    }
+    auto escaped = nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    static constexpr std::string_view key = "\"message\":";
+    dest.append(key.data(), key.data() + key.size());
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<json_message_flag>(); }
+};
+
+void setup_logging(const std::string& level, const std::string& format) {
   auto logger = spdlog::stderr_color_mt("tonearm");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  if (format == "json") {
+    logging::current_format() = logging::format::json;
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc, "\n");
+    formatter->add_flag<json_message_flag>('J').set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%J})");
+    logger->set_formatter(std::move(formatter));
+  } else {
+    logging::current_format() = logging::format::text;
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  }
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   // Not a write per access line: flush warnings at once, the rest every second (and
@@ -213,7 +242,7 @@ int run_cli(int argc, char** argv) {
     std::cerr << "tonearm: " << e.what() << "\n";
     return 2;
   }
-  setup_logging(c.log_level);
+  setup_logging(c.log_level, c.log_format);
   std::signal(SIGPIPE, SIG_IGN);
   if (sodium_init() < 0) {
     spdlog::critical("libsodium failed to initialise");

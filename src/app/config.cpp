@@ -79,6 +79,10 @@ const std::vector<key_spec>& keys() {
       text_key("blob_dir", "", &config::blob_dir),
       text_key("web_dir", "", &config::web_dir),
       {"log_level", set_log_level},
+      {"log_format", [](config& c, const std::string& v) {
+         if (v != "text" && v != "json") throw std::invalid_argument("expected text or json");
+         c.log_format = v;
+       }},
       int_key("threads", 1, 256, [](config& c, long long n) { c.threads = static_cast<int>(n); }),
       int_key("worker_threads", 1, 1024, [](config& c, long long n) { c.worker_threads = static_cast<int>(n); }),
       int_key("worker_queue", 1, 1000000, [](config& c, long long n) { c.worker_queue = static_cast<int>(n); }),

@@ -1,8 +1,10 @@
 // Response head serialisation, request ids, access log.
 #include "wire.hpp"
 
+#include "tonearm/core/log_format.hpp"
 #include "tonearm/core/text.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <ctime>
@@ -182,6 +184,20 @@ void log_access(const request& req, const response& res, std::chrono::steady_clo
     range = " range=\"";
     for (char c : r.substr(0, 100)) range.push_back(c == '"' || c < 0x20 ? '?' : c);
     range += "\"";
+  }
+  if (logging::current_format() == logging::format::json) {
+    nlohmann::json fields{{"request_id", req.request_id},
+                          {"remote", req.remote.empty() ? "-" : req.remote},
+                          {"method", req.method},
+                          {"target", std::string(raw)},
+                          {"status", res.status},
+                          {"bytes", res.body_bytes_sent},
+                          {"duration_ms", static_cast<double>(us) / 1000.0}};
+    if (auto r = req.headers.get("Range"); !r.empty()) fields["range"] = std::string(r.substr(0, 100));
+    auto text = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text[0] = ',';  // {"a":1} -> ,"a":1: members after the message
+    spdlog::info("{}\"message\":\"access\"{}", logging::json_members, std::string_view(text).substr(0, text.size() - 1));
+    return;
   }
   spdlog::info("access request_id={} remote={} method={} target=\"{}\"{} status={} bytes={} duration_ms={:.3f}",
                req.request_id, req.remote.empty() ? "-" : req.remote, req.method, target, range, res.status,

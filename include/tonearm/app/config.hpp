@@ -18,6 +18,7 @@ struct config {
   std::string blob_dir = ".run/blobs";
   std::string web_dir = "web";
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json (one object per line)
   int threads = 2;              // I/O threads
   int worker_threads = 16;      // blocking pool (database, Redis)
   int worker_queue = 1024;      // queued blocking tasks before "overloaded"
