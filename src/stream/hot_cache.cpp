@@ -2,6 +2,9 @@
 #include "tonearm/stream/hot_cache.hpp"
 
 #include "segmented_body.hpp"
+#include "tonearm/stream/hot_keys.hpp"
+#include "tonearm/stream/hot_policy.hpp"
+#include "tonearm/stream/hot_scripts.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -14,143 +17,25 @@ namespace tonearm::stream {
 
 namespace {
 
-std::string meta_key(const std::string& k) { return "tonearm:hot:meta:" + k; }
-std::string chunk_key(const std::string& k, std::uint64_t n) { return "tonearm:hot:chunk:" + k + ":" + std::to_string(n); }
+// The arguments that place now in the windows, as the scripts take them.
+struct window_args {
+  std::string number, previous, weight;
+  double weight_value;
+};
+window_args window_now(std::chrono::seconds window) {
+  auto at = hot_policy::position_now(window);
+  return {std::to_string(at.number), std::to_string(at.number - 1), hot_policy::weight_text(at.previous_weight),
+          at.previous_weight};
+}
 
-// Heat = plays in the last window, estimated from two fixed windows (a sliding-window
-// counter): this window's plays + the previous window's * the share of it still
-// inside the sliding window. tonearm:hot:count:{key} is a hash window number -> plays.
-//
-// play: counts one play and answers {heat, cached (0/1), admit (0/1)}; a cached song's
-// heat is kept as its score in the index (eviction order). admit: not cached, heat at
-// least the threshold, and either room in the cache or at least as hot as its coldest
-// song (ties go to the newcomer: its plays are the more recent).
-// KEYS: count hash, index, bytes. ARGV: window number, previous window's weight,
-// hash lifetime, song key, threshold, max bytes.
-const store::redis_script play_script{R"lua(
-local cur = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-if cur == 1 then
-  for _, w in ipairs(redis.call('HKEYS', KEYS[1])) do
-    if tonumber(w) < tonumber(ARGV[1]) - 1 then redis.call('HDEL', KEYS[1], w) end
-  end
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-end
-local prev = tonumber(redis.call('HGET', KEYS[1], tostring(tonumber(ARGV[1]) - 1)) or '0')
-local heat = cur + prev * tonumber(ARGV[2])
-if redis.call('ZSCORE', KEYS[2], ARGV[4]) then
-  redis.call('ZADD', KEYS[2], 'XX', heat, ARGV[4])
-  return {tostring(heat), 1, 0}
-end
-local admit = 0
-if heat >= tonumber(ARGV[5]) then
-  if tonumber(redis.call('GET', KEYS[3]) or '0') < tonumber(ARGV[6]) then
-    admit = 1
-  else
-    local coldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-    if #coldest == 0 or tonumber(coldest[2]) <= heat then admit = 1 end
-  end
-end
-return {tostring(heat), 0, admit}
-)lua"};
+// KEYS entries for every chunk of a song of `size` bytes.
+void add_chunk_keys(std::vector<std::string>& out, const std::string& song, std::uint64_t size, std::uint64_t chunk_bytes) {
+  for (std::uint64_t c = 0, n = hot_policy::chunk_count(size, chunk_bytes); c < n; ++c)
+    out.push_back(hot_keys::chunk(song, c));
+}
 
-// Removes a cached song: index entry, size, byte tally, meta and chunks. Returns the
-// bytes freed, -1 when it was not cached (another instance got there first).
-// KEYS: index, sizes, bytes. ARGV: song key, chunk bytes.
-const store::redis_script drop_script{R"lua(
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end
-local size = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('DECRBY', KEYS[3], size)
-redis.call('DEL', 'tonearm:hot:meta:' .. ARGV[1])
-for c = 0, math.ceil(size / tonumber(ARGV[2])) - 1 do
-  redis.call('DEL', 'tonearm:hot:chunk:' .. ARGV[1] .. ':' .. c)
-end
-return size
-)lua"};
-
-// Makes a song whose chunks are all written servable: checks that every chunk is
-// there (another instance may have evicted the song while we wrote), then meta, index
-// (score: its heat now, counting the plays during the copy), size and tally, once
-// even when two instances promoted it at the same time. Returns 1 when added, 0 when
-// already cached, -1 when a chunk is missing.
-// KEYS: meta, index, sizes, bytes, count hash. ARGV: size, ttl, song key, chunk
-// bytes, window number, previous window's weight.
-const store::redis_script commit_script{R"lua(
-for c = 0, math.ceil(tonumber(ARGV[1]) / tonumber(ARGV[4])) - 1 do
-  if redis.call('EXISTS', 'tonearm:hot:chunk:' .. ARGV[3] .. ':' .. c) == 0 then return -1 end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-if redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 0 end
-local cur = tonumber(redis.call('HGET', KEYS[5], ARGV[5]) or '0')
-local prev = tonumber(redis.call('HGET', KEYS[5], tostring(tonumber(ARGV[5]) - 1)) or '0')
-redis.call('ZADD', KEYS[2], cur + prev * tonumber(ARGV[6]), ARGV[3])
-redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
-redis.call('INCRBY', KEYS[4], ARGV[1])
-return 1
-)lua"};
-
-// Rebuilds the byte tally from the sizes of the cached songs (after a drift: a
-// FLUSHALL, lost keys). KEYS: sizes, bytes. Returns the tally.
-const store::redis_script retally_script{R"lua(
-local total = 0
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) end
-redis.call('SET', KEYS[2], total)
-return total
-)lua"};
-
-// Every few seconds: songs whose meta expired (cold for a whole TTL) leave the index
-// and the tally; every other cached song gets its current heat as its score (a song
-// nobody plays any more cools down to 0 and is the first evicted), and a song still
-// at the threshold gets its TTL renewed when half of it is gone.
-// Run on slices of the index (ZSCAN), so Redis is never busy with it for long.
-// KEYS: index, sizes, bytes. ARGV: window number, previous window's weight,
-// threshold, ttl, chunk bytes, then the songs. Returns how many songs left.
-const store::redis_script sweep_script{R"lua(
-local left = 0
-local ttl = tonumber(ARGV[4])
-for i = 6, #ARGV do
-  local k = ARGV[i]
-  local meta = 'tonearm:hot:meta:' .. k
-  local size = tonumber(redis.call('HGET', KEYS[2], k) or '0')
-  local chunks = math.ceil(size / tonumber(ARGV[5]))
-  if not redis.call('ZSCORE', KEYS[1], k) then
-    -- dropped since the scan
-  elseif redis.call('EXISTS', meta) == 0 then
-    redis.call('ZREM', KEYS[1], k)
-    redis.call('HDEL', KEYS[2], k)
-    redis.call('DECRBY', KEYS[3], size)
-    for c = 0, chunks - 1 do redis.call('DEL', 'tonearm:hot:chunk:' .. k .. ':' .. c) end
-    left = left + 1
-  else
-    local h = 'tonearm:hot:count:' .. k
-    local cur = tonumber(redis.call('HGET', h, ARGV[1]) or '0')
-    local prev = tonumber(redis.call('HGET', h, tostring(tonumber(ARGV[1]) - 1)) or '0')
-    local heat = cur + prev * tonumber(ARGV[2])
-    redis.call('ZADD', KEYS[1], heat, k)
-    if heat >= tonumber(ARGV[3]) and redis.call('TTL', meta) < ttl / 2 then
-      for c = 0, chunks - 1 do redis.call('EXPIRE', 'tonearm:hot:chunk:' .. k .. ':' .. c, ttl) end
-      redis.call('EXPIRE', meta, ttl)
-    end
-  end
-end
-return left
-)lua"};
-
-constexpr const char* index_key = "tonearm:hot:index";
-constexpr const char* sizes_key = "tonearm:hot:sizes";
-constexpr const char* bytes_key = "tonearm:hot:bytes";
-
-// Where now is in the fixed windows: the window's number and the weight of the
-// previous window in the sliding estimate (the share of it still inside the last
-// `window` seconds).
-std::pair<std::string, std::string> window_position(std::chrono::seconds window) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto length = std::max<std::int64_t>(1, window.count()) * 1000;
-  double weight = 1.0 - static_cast<double>(ms % length) / static_cast<double>(length);
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4f", weight);
-  return {std::to_string(ms / length), text};
+double number_in(const store::redis_reply& r) {
+  return r.type == store::redis_reply::kind::string ? std::strtod(r.str.c_str(), nullptr) : 0.0;
 }
 
 // Reads hot-cache chunks from this process's chunk memory, else from Redis (a whole
@@ -200,7 +85,7 @@ class cached_body final : public segmented_body {
     want = static_cast<std::size_t>(std::min<std::uint64_t>(want, chunk_bytes_ - in_chunk));
     if (local_->enabled()) {
       if (!pin(pos)) {
-        auto reply = redis_.command({"GET", chunk_key(key_, chunk)});
+        auto reply = redis_.command({"GET", hot_keys::chunk(key_, chunk)});
         if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() < in_chunk + want)
           return fail(pos);
         pinned_ = std::make_shared<const std::string>(std::move(reply->str));
@@ -211,7 +96,7 @@ class cached_body final : public segmented_body {
       std::memcpy(out, pinned_->data() + in_chunk, want);
       return want;
     }
-    auto reply = redis_.command({"GETRANGE", chunk_key(key_, chunk), std::to_string(in_chunk),
+    auto reply = redis_.command({"GETRANGE", hot_keys::chunk(key_, chunk), std::to_string(in_chunk),
                                  std::to_string(in_chunk + want - 1)});
     if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() != want) return fail(pos);
     std::memcpy(out, reply->str.data(), want);
@@ -283,14 +168,14 @@ void hot_cache::played(const std::string& blob_key) { played_many({blob_key}); }
 
 void hot_cache::played_many(const std::vector<std::string>& blob_keys) {
   if (blob_keys.empty()) return;
-  auto [window, weight] = window_position(options_.window);
+  auto at = window_now(options_.window);
   auto lifetime = std::to_string(2 * options_.window.count() + 1);
   auto threshold = std::to_string(options_.threshold), max = std::to_string(options_.max_bytes);
   std::vector<std::vector<std::string>> commands;
   for (const auto& key : blob_keys)
-    commands.push_back({"3", "tonearm:hot:count:" + key, index_key, bytes_key, window, weight,
+    commands.push_back({"3", hot_keys::count(key), hot_keys::index, hot_keys::bytes, at.number, at.weight,
                         lifetime, key, threshold, max});
-  auto replies = redis_.eval_many(play_script, commands);
+  auto replies = redis_.eval_many(hot_scripts::play, commands);
   if (!replies) return;
   bool queued = false;
   for (std::size_t i = 0; i < blob_keys.size() && i < replies->size(); ++i) {
@@ -321,7 +206,7 @@ std::optional<std::uint64_t> hot_cache::cached_size(const std::string& blob_key)
       return it->second.second;
   }
   std::optional<std::uint64_t> result;
-  auto r = redis_.command({"GET", meta_key(blob_key)});
+  auto r = redis_.command({"GET", hot_keys::meta(blob_key)});
   if (r && r->type == store::redis_reply::kind::string) {
     std::uint64_t size = 0;
     auto [p, ec] = std::from_chars(r->str.data(), r->str.data() + r->str.size(), size);
@@ -339,11 +224,10 @@ std::shared_ptr<http::body_source> hot_cache::body(const std::string& blob_key,
 }
 
 std::optional<double> hot_cache::heat(const std::string& blob_key) const {
-  auto [window, weight] = window_position(options_.window);
-  auto r = redis_.command({"HMGET", "tonearm:hot:count:" + blob_key, window, std::to_string(std::stoll(window) - 1)});
+  auto at = window_now(options_.window);
+  auto r = redis_.command({"HMGET", hot_keys::count(blob_key), at.number, at.previous});
   if (!r || r->elements.size() != 2) return std::nullopt;
-  auto plays = [&](std::size_t i) { return r->elements[i].type == store::redis_reply::kind::string ? std::strtod(r->elements[i].str.c_str(), nullptr) : 0.0; };
-  return plays(0) + plays(1) * std::strtod(weight.c_str(), nullptr);
+  return hot_policy::heat(number_in(r->elements[0]), number_in(r->elements[1]), at.weight_value);
 }
 
 bool hot_cache::promote(const std::string& blob_key) {
@@ -361,14 +245,17 @@ bool hot_cache::promote(const std::string& blob_key) {
     std::uint64_t pos = chunk * options_.chunk_bytes, n = std::min(options_.chunk_bytes, size - pos);
     buf.resize(n);
     if (reader->read(pos, buf.data(), n) != n) return false;
-    auto r = redis_.command({"SET", chunk_key(blob_key, chunk), buf, "EX", ttl});
+    auto r = redis_.command({"SET", hot_keys::chunk(blob_key, chunk), buf, "EX", ttl});
     if (!r || r->is_error()) return false;
   }
   // The meta key last: a song is served from Redis only once all its chunks are there.
-  auto [window, weight] = window_position(options_.window);
-  auto done = redis_.eval(commit_script, {"5", meta_key(blob_key), index_key, sizes_key, bytes_key,
-                              "tonearm:hot:count:" + blob_key, std::to_string(size), ttl, blob_key,
-                              std::to_string(options_.chunk_bytes), window, weight});
+  auto at = window_now(options_.window);
+  std::vector<std::string> call{std::string(), hot_keys::meta(blob_key), hot_keys::index, hot_keys::sizes, hot_keys::bytes,
+                                hot_keys::count(blob_key)};
+  add_chunk_keys(call, blob_key, size, options_.chunk_bytes);
+  call[0] = std::to_string(call.size() - 1);
+  for (auto arg : {std::to_string(size), ttl, blob_key, at.number, at.weight}) call.push_back(std::move(arg));
+  auto done = redis_.eval(hot_scripts::commit, call);
   if (!done || done->is_error() || done->integer < 0) return false;
   {
     std::lock_guard lock(seen_mutex_);
@@ -384,28 +271,33 @@ bool hot_cache::promote(const std::string& blob_key) {
 // can be passed by a song per promoting instance until the next eviction.
 bool hot_cache::make_room(std::uint64_t size, double heat) {
   for (int guard = 0; guard < 10000; ++guard) {
-    auto bytes = redis_.command({"GET", bytes_key});
+    auto bytes = redis_.command({"GET", hot_keys::bytes});
     if (!bytes) return false;
     long long total = 0;
     if (bytes->type == store::redis_reply::kind::string)
       std::from_chars(bytes->str.data(), bytes->str.data() + bytes->str.size(), total);
     if (total < 0) {  // drifted: count again
-      auto r = redis_.eval(retally_script, {"2", sizes_key, bytes_key});
+      auto r = redis_.eval(hot_scripts::retally, {"2", hot_keys::sizes, hot_keys::bytes});
       if (!r || r->is_error()) return false;
       total = r->integer;
     }
     if (static_cast<std::uint64_t>(total) + size <= options_.max_bytes) return true;
-    auto coldest = redis_.command({"ZRANGE", index_key, "0", "0", "WITHSCORES"});
+    auto coldest = redis_.command({"ZRANGE", hot_keys::index, "0", "0", "WITHSCORES"});
     if (!coldest || coldest->is_error()) return false;
     if (coldest->elements.size() < 2) {  // nothing cached, yet a tally: it drifted
-      auto r = redis_.eval(retally_script, {"2", sizes_key, bytes_key});
+      auto r = redis_.eval(hot_scripts::retally, {"2", hot_keys::sizes, hot_keys::bytes});
       if (!r || r->is_error() || static_cast<std::uint64_t>(r->integer) + size > options_.max_bytes) return false;
       return true;
     }
     const std::string key = coldest->elements[0].str;
-    if (std::strtod(coldest->elements[1].str.c_str(), nullptr) > heat) return false;
-    auto dropped = redis_.eval(drop_script, {"3", index_key, sizes_key, bytes_key, key,
-                                   std::to_string(options_.chunk_bytes)});
+    if (!hot_policy::may_evict(std::strtod(coldest->elements[1].str.c_str(), nullptr), heat)) return false;
+    auto key_size = redis_.command({"HGET", hot_keys::sizes, key});
+    if (!key_size || key_size->is_error()) return false;
+    std::vector<std::string> call{"", hot_keys::index, hot_keys::sizes, hot_keys::bytes, hot_keys::meta(key)};
+    add_chunk_keys(call, key, static_cast<std::uint64_t>(number_in(*key_size)), options_.chunk_bytes);
+    call[0] = std::to_string(call.size() - 1);
+    call.push_back(key);
+    auto dropped = redis_.eval(hot_scripts::drop, call);
     if (!dropped || dropped->is_error()) return false;
     {
       std::lock_guard lock(seen_mutex_);
@@ -417,20 +309,35 @@ bool hot_cache::make_room(std::uint64_t size, double heat) {
 }
 
 std::optional<long long> hot_cache::sweep() {
-  auto [window, weight] = window_position(options_.window);
+  auto at = window_now(options_.window);
   long long left = 0;
   std::string cursor = "0";
   do {
-    auto page = redis_.command({"ZSCAN", index_key, cursor, "COUNT", "256"});
+    auto page = redis_.command({"ZSCAN", hot_keys::index, cursor, "COUNT", "256"});
     if (!page || page->elements.size() != 2) return std::nullopt;
     cursor = page->elements[0].str;
-    std::vector<std::string> command{"3", index_key, sizes_key, bytes_key, window, weight,
-                                     std::to_string(options_.threshold), std::to_string(options_.ttl.count()),
-                                     std::to_string(options_.chunk_bytes)};
     const auto& members = page->elements[1].elements;  // member, score, member, score, ...
-    for (std::size_t i = 0; i + 1 < members.size(); i += 2) command.push_back(members[i].str);
-    if (command.size() == 9) continue;
-    auto r = redis_.eval(sweep_script, command);
+    if (members.size() < 2) continue;
+    std::vector<std::string> sizes_of{"HMGET", hot_keys::sizes};
+    for (std::size_t i = 0; i + 1 < members.size(); i += 2) sizes_of.push_back(members[i].str);
+    auto sizes = redis_.command(sizes_of);
+    if (!sizes || sizes->elements.size() != sizes_of.size() - 2) return std::nullopt;
+    std::vector<std::string> keys{hot_keys::index, hot_keys::sizes, hot_keys::bytes};
+    std::vector<std::string> args{at.number, at.weight, std::to_string(options_.threshold),
+                                  std::to_string(options_.ttl.count())};
+    for (std::size_t i = 0; i < sizes->elements.size(); ++i) {
+      const auto& song = sizes_of[i + 2];
+      auto size = static_cast<std::uint64_t>(number_in(sizes->elements[i]));
+      keys.push_back(hot_keys::meta(song));
+      keys.push_back(hot_keys::count(song));
+      add_chunk_keys(keys, song, size, options_.chunk_bytes);
+      args.push_back(song);
+      args.push_back(std::to_string(hot_policy::chunk_count(size, options_.chunk_bytes)));
+    }
+    std::vector<std::string> command{std::to_string(keys.size())};
+    command.insert(command.end(), keys.begin(), keys.end());
+    command.insert(command.end(), args.begin(), args.end());
+    auto r = redis_.eval(hot_scripts::sweep, command);
     if (!r) return std::nullopt;
     if (r->is_error()) {
       spdlog::warn("hot cache: sweep script failed: {}", r->str);
@@ -464,7 +371,7 @@ void hot_cache::run(std::stop_token stop) {
     try {
       // Asked directly: cached_size's one-second memory must not keep a "no" from
       // before the promotion.
-      auto in_index = redis_.command({"ZSCORE", index_key, key});
+      auto in_index = redis_.command({"ZSCORE", hot_keys::index, key});
       if (in_index && in_index->type == store::redis_reply::kind::nil) promote(key);
     } catch (const std::exception& e) {
       spdlog::warn("hot cache: promoting {} failed: {}", key, e.what());

@@ -63,10 +63,8 @@ class chunk_memory {
 // two fixed windows). A song is promoted when its heat reaches the threshold and there
 // is room or it is hotter than the coldest cached song, which is then evicted (so a
 // long tail of songs that just reach the threshold cannot churn the hits out).
-// Keys: tonearm:hot:count:{key} (hash window -> plays), tonearm:hot:meta:{key} (size,
-// present when fully cached), tonearm:hot:chunk:{key}:{n}, tonearm:hot:index (ZSET
-// cached key -> heat, the eviction order), tonearm:hot:sizes (hash key -> bytes),
-// tonearm:hot:bytes (the tally under max_bytes).
+// The rules are hot_policy.hpp's, applied in Redis by hot_scripts.hpp's scripts; the
+// key names are hot_keys.hpp's.
 class hot_cache {
  public:
   hot_cache(store::redis_client& redis, const store::blob_store& blobs, hot_cache_options options);
