@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <thread>
 
@@ -23,6 +24,9 @@ class PlaysTest : public ::testing::Test {
     karma = db.query("SELECT id FROM songs WHERE title = 'Karma Police'")[0];
     joga = db.query("SELECT id FROM songs WHERE title = 'Jóga'")[0];
     start();
+  }
+  void TearDown() override {
+    if (HasFailure() && server) std::cerr << "server running: " << server->process().running() << "; output:\n" << server->process().output() << "\n";
   }
   void start(std::map<std::string, std::string> extra = {}) {
     extra.emplace("TONEARM_BLOB_DIR", blobs.path());
