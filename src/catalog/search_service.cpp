@@ -157,26 +157,17 @@ store::catalog_repository::analysis search_service::analyse(const std::vector<st
     std::lock_guard lock(cache_mutex_);
     if (cache_version_ != version) {
       cache_.clear();
-      cache_lru_.clear();
       cache_version_ = version;
     }
-    if (auto it = cache_.find(key); it != cache_.end()) {
-      cache_lru_.splice(cache_lru_.begin(), cache_lru_, it->second);
+    if (auto* hit = cache_.find(key)) {
       stats().hits.Increment();
-      return it->second->second;
+      return *hit;
     }
   }
   stats().misses.Increment();
   auto result = repo_.analyse(terms, genre);
   std::lock_guard lock(cache_mutex_);
-  if (cache_version_ == version && !cache_.count(key)) {
-    cache_lru_.emplace_front(key, result);
-    cache_[key] = cache_lru_.begin();
-    if (cache_lru_.size() > analysis_cache_size) {
-      cache_.erase(cache_lru_.back().first);
-      cache_lru_.pop_back();
-    }
-  }
+  if (cache_version_ == version) cache_.insert(key, result);
   return result;
 }
 

@@ -1,15 +1,15 @@
 // Local-directory blob store and file hashing.
 #include "tonearm/store/blob_store.hpp"
 
+#include "tonearm/core/lru_cache.hpp"
+
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
-#include <list>
 #include <mutex>
-#include <unordered_map>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -67,32 +67,23 @@ class local_blob_reader final : public blob_reader {
 
 }  // namespace
 
-// Recently opened blobs, least recently used last.
+// Recently opened blobs: an evicted one closes when its last reader is done.
 struct local_blob_store::open_files {
-  std::size_t max_open;
+  explicit open_files(std::size_t max_open) : files(max_open) {}
   std::mutex mutex;
-  std::list<std::pair<std::string, std::shared_ptr<const open_blob>>> lru;
-  std::unordered_map<std::string_view, decltype(lru)::iterator> by_key;  // views into lru's keys
+  core::lru_cache<std::shared_ptr<const open_blob>> files;
 
   std::shared_ptr<const open_blob> find(std::string_view key) {
     std::lock_guard lock(mutex);
-    auto it = by_key.find(key);
-    if (it == by_key.end()) return nullptr;
-    lru.splice(lru.begin(), lru, it->second);
-    return it->second->second;
+    auto* f = files.find(key);
+    return f ? *f : nullptr;
   }
 
+  // The file now cached under `key`: `f`, or the one another reader opened first.
   std::shared_ptr<const open_blob> add(std::string_view key, std::shared_ptr<const open_blob> f) {
-    if (max_open == 0) return f;
     std::lock_guard lock(mutex);
-    if (auto it = by_key.find(key); it != by_key.end()) return it->second->second;  // opened twice at once
-    lru.emplace_front(std::string(key), std::move(f));
-    by_key.emplace(lru.front().first, lru.begin());
-    while (lru.size() > max_open) {
-      by_key.erase(lru.back().first);
-      lru.pop_back();  // closes when its last reader is done
-    }
-    return lru.front().second;
+    auto [stored, added] = files.insert(key, f);
+    return stored ? *stored : f;  // nullptr: caching is off (max_open 0)
   }
 };
 
@@ -104,9 +95,7 @@ bool valid_blob_key(std::string_view key) noexcept {
 }
 
 local_blob_store::local_blob_store(std::filesystem::path root, std::size_t max_open)
-    : root_(std::move(root)), open_(std::make_unique<open_files>()) {
-  open_->max_open = max_open;
-}
+    : root_(std::move(root)), open_(std::make_unique<open_files>(max_open)) {}
 
 local_blob_store::~local_blob_store() = default;
 

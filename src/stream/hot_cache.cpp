@@ -123,33 +123,23 @@ class cached_body final : public segmented_body {
 }  // namespace
 
 std::shared_ptr<const std::string> chunk_memory::get(const std::string& blob_key, std::uint64_t chunk) {
-  if (max_bytes_ == 0) return nullptr;
+  if (!enabled()) return nullptr;
   auto id = blob_key + ":" + std::to_string(chunk);
   std::lock_guard lock(mutex_);
-  auto it = index_.find(id);
-  if (it == index_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->second;
+  auto* c = chunks_.find(id);
+  return c ? *c : nullptr;
 }
 
 void chunk_memory::put(const std::string& blob_key, std::uint64_t chunk, std::shared_ptr<const std::string> data) {
-  if (max_bytes_ == 0 || data->size() > max_bytes_) return;
+  if (!enabled()) return;
   auto id = blob_key + ":" + std::to_string(chunk);
   std::lock_guard lock(mutex_);
-  if (index_.count(id)) return;  // two streams fetched it at once
-  bytes_ += data->size();
-  lru_.emplace_front(id, std::move(data));
-  index_.emplace(std::move(id), lru_.begin());
-  while (bytes_ > max_bytes_) {
-    bytes_ -= lru_.back().second->size();
-    index_.erase(lru_.back().first);
-    lru_.pop_back();
-  }
+  chunks_.insert(id, std::move(data));  // kept: a chunk two streams fetched at once
 }
 
 std::uint64_t chunk_memory::bytes() const {
   std::lock_guard lock(mutex_);
-  return bytes_;
+  return chunks_.weight();
 }
 
 hot_cache::hot_cache(store::redis_client& redis, const store::blob_store& blobs, hot_cache_options options)

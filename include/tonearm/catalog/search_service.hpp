@@ -9,13 +9,12 @@
 #include <mutex>
 #include <optional>
 #include <stop_token>
-#include <list>
 #include <thread>
-#include <unordered_map>
 
 #include "tonearm/catalog/search_index.hpp"
 #include "tonearm/catalog/search_query.hpp"
 #include "tonearm/catalog/types.hpp"
+#include "tonearm/core/lru_cache.hpp"
 #include "tonearm/store/catalog_repository.hpp"
 
 namespace tonearm::catalog {
@@ -80,8 +79,7 @@ class search_service {
   std::condition_variable_any wake_;
   static constexpr std::size_t analysis_cache_size = 10000;
   mutable std::mutex cache_mutex_;
-  mutable std::list<std::pair<std::string, store::catalog_repository::analysis>> cache_lru_;
-  mutable std::unordered_map<std::string, decltype(cache_lru_)::iterator> cache_;
+  mutable core::lru_cache<store::catalog_repository::analysis> cache_{analysis_cache_size};
   mutable std::int64_t cache_version_ = -1;
   std::jthread refresher_;
 };

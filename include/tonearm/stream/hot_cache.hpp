@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "tonearm/core/lru_cache.hpp"
 #include "tonearm/http/response.hpp"
 #include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/redis_client.hpp"
@@ -45,18 +46,18 @@ struct hot_cache_options {
 // under a byte cap.
 class chunk_memory {
  public:
-  explicit chunk_memory(std::uint64_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit chunk_memory(std::uint64_t max_bytes) : chunks_(max_bytes) {}
   std::shared_ptr<const std::string> get(const std::string& blob_key, std::uint64_t chunk);
   void put(const std::string& blob_key, std::uint64_t chunk, std::shared_ptr<const std::string> data);
   std::uint64_t bytes() const;
-  bool enabled() const { return max_bytes_ > 0; }
+  bool enabled() const { return chunks_.capacity() > 0; }
 
  private:
-  const std::uint64_t max_bytes_;
+  struct chunk_bytes {
+    std::size_t operator()(const std::shared_ptr<const std::string>& c) const { return c->size(); }
+  };
   mutable std::mutex mutex_;
-  std::list<std::pair<std::string, std::shared_ptr<const std::string>>> lru_;  // most recent first
-  std::unordered_map<std::string, decltype(lru_)::iterator> index_;
-  std::uint64_t bytes_ = 0;
+  core::lru_cache<std::shared_ptr<const std::string>, chunk_bytes> chunks_;
 };
 
 // A song's heat is its plays in the last `window` seconds (sliding-window estimate from
