@@ -178,8 +178,7 @@ http::response account_handlers::liked_songs(const http::request& req) {
   auto page = repo_.liked_songs(me.id, paging.limit, paging.offset);
   std::vector<std::int64_t> ids;
   for (const auto& [added, id] : page.items) ids.push_back(id);
-  std::map<std::int64_t, nlohmann::json> songs;
-  for (const auto& s : catalog_.songs_by_ids(ids)) songs.emplace(s.id, catalog::song_json(s));
+  auto songs = catalog::songs_json_by_id(catalog_, ids);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& [added, id] : page.items)
     if (auto it = songs.find(id); it != songs.end()) items.push_back({{"added_at", added}, {"song", it->second}});

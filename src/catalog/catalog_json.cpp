@@ -43,4 +43,12 @@ nlohmann::json album_json(const album& a) {
           {"track_count", a.track_count}};
 }
 
+std::map<std::int64_t, nlohmann::json> songs_json_by_id(const store::catalog_repository& catalog,
+                                                        const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, nlohmann::json> out;
+  if (ids.empty()) return out;
+  for (const auto& s : catalog.songs_by_ids(ids)) out.emplace(s.id, song_json(s));
+  return out;
+}
+
 }  // namespace tonearm::catalog

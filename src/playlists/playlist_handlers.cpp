@@ -51,8 +51,7 @@ nlohmann::json playlist_handlers::items_page(const playlist& p, const http::requ
   auto rows = repo_.items(p.id, paging.limit, paging.offset);
   std::vector<std::int64_t> ids;
   for (const auto& r : rows) ids.push_back(r.song_id);
-  std::map<std::int64_t, nlohmann::json> songs;
-  for (const auto& s : catalog_.songs_by_ids(ids)) songs.emplace(s.id, catalog::song_json(s));
+  auto songs = catalog::songs_json_by_id(catalog_, ids);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& r : rows) {
     auto it = songs.find(r.song_id);

@@ -75,10 +75,7 @@ std::optional<catalog::song> catalog_repository::find_song(std::int64_t id) cons
 std::vector<catalog::song> catalog_repository::songs_by_ids(const std::vector<std::int64_t>& ids) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::songs_by_ids, sql::int_array(ids));
-    std::vector<catalog::song> out;
-    for (const auto& row : r) out.push_back(rows::song_from_row(row));
-    return out;
+    return rows::all(tx.exec_prepared(statement::songs_by_ids, sql::int_array(ids)), rows::song_from_row);
   });
 }
 
@@ -96,65 +93,42 @@ std::optional<catalog::album> catalog_repository::find_album(std::int64_t id) co
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(select_album, id);
     if (r.empty()) return std::nullopt;
-    auto album = rows::album_from_row(r[0]);
-    album.track_count = r[0][6].as<int>();
-    return album;
+    return rows::album_with_tracks_from_row(r[0]);
   });
 }
 
 std::vector<catalog::song> catalog_repository::top_songs_by_author(std::int64_t author_id, int limit) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params(select_top_songs_of_author, author_id, limit);
-    std::vector<catalog::song> out;
-    for (const auto& row : r) out.push_back(rows::song_from_row(row));
-    return out;
+    return rows::all(tx.exec_params(select_top_songs_of_author, author_id, limit), rows::song_from_row);
   });
 }
 
 std::vector<catalog::album> catalog_repository::albums_by_author(std::int64_t author_id) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params(select_albums_of_author, author_id);
-    std::vector<catalog::album> out;
-    for (const auto& row : r) {
-      out.push_back(rows::album_from_row(row));
-      out.back().track_count = row[6].as<int>();
-    }
-    return out;
+    return rows::all(tx.exec_params(select_albums_of_author, author_id), rows::album_with_tracks_from_row);
   });
 }
 
 std::vector<catalog::song> catalog_repository::album_tracks(std::int64_t album_id) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params(select_album_tracks, album_id);
-    std::vector<catalog::song> out;
-    for (const auto& row : r) out.push_back(rows::song_from_row(row));
-    return out;
+    return rows::all(tx.exec_params(select_album_tracks, album_id), rows::song_from_row);
   });
 }
 
 std::vector<catalog::author> catalog_repository::authors_by_ids(const std::vector<std::int64_t>& ids) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::authors_by_ids, sql::int_array(ids));
-    std::vector<catalog::author> out;
-    for (const auto& row : r) out.push_back(rows::author_from_row(row));
-    return out;
+    return rows::all(tx.exec_prepared(statement::authors_by_ids, sql::int_array(ids)), rows::author_from_row);
   });
 }
 
 std::vector<catalog::album> catalog_repository::albums_by_ids(const std::vector<std::int64_t>& ids) const {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto r = tx.exec_prepared(statement::albums_by_ids, sql::int_array(ids));
-    std::vector<catalog::album> out;
-    for (const auto& row : r) {
-      out.push_back(rows::album_from_row(row));
-      out.back().track_count = row[6].as<int>();
-    }
-    return out;
+    return rows::all(tx.exec_prepared(statement::albums_by_ids, sql::int_array(ids)), rows::album_with_tracks_from_row);
   });
 }
 

@@ -40,6 +40,12 @@ catalog::album album_from_row(const pqxx::row& r) {
   return a;
 }
 
+catalog::album album_with_tracks_from_row(const pqxx::row& r) {
+  auto a = album_from_row(r);
+  a.track_count = r[6].as<int>();
+  return a;
+}
+
 catalog::author author_from_row(const pqxx::row& r) {
   catalog::author a;
   a.id = r[0].as<std::int64_t>();

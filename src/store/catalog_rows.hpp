@@ -3,6 +3,10 @@
 
 #include <pqxx/pqxx>
 
+#include <type_traits>
+#include <utility>
+#include <vector>
+
 #include "follower_counts.hpp"
 #include "tonearm/catalog/types.hpp"
 
@@ -21,10 +25,21 @@ catalog::song song_from_row(const pqxx::row& r);
 inline constexpr const char* album_columns =
     "al.id, al.title, al.author_id, a.name, al.release_date::text, al.release_precision";
 catalog::album album_from_row(const pqxx::row& r);  // track_count left 0
+// album_columns, then the track count as column 6.
+catalog::album album_with_tracks_from_row(const pqxx::row& r);
 
 // The followers: a sum over the author's counter shards.
 inline const std::string author_columns =
     "a.id, a.name, a.country, a.date_of_birth::text, a.status, a.play_count, " + followers_of('a', "a.id");
 catalog::author author_from_row(const pqxx::row& r);
+
+// Every row of `r` through `from_row`, in order.
+template <class F>
+auto all(const pqxx::result& r, F from_row) {
+  std::vector<std::decay_t<decltype(from_row(std::declval<const pqxx::row&>()))>> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(from_row(row));
+  return out;
+}
 
 }  // namespace tonearm::store::rows

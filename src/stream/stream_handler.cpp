@@ -203,13 +203,12 @@ http::response charts_handler::operator()(const http::request& req) const {
   if (!top) return http::error_response(errc::unavailable, "charts are unavailable right now (Redis unreachable)");
   std::vector<std::int64_t> ids;
   for (const auto& [song, n] : *top) ids.push_back(song);
-  auto songs = ids.empty() ? std::vector<catalog::song>{} : catalog_.songs_by_ids(ids);
+  auto songs = catalog::songs_json_by_id(catalog_, ids);
   nlohmann::json items = nlohmann::json::array();
   int rank = 0;
-  for (const auto& [song, n] : *top) {
-    for (const auto& s : songs)
-      if (s.id == song) items.push_back({{"rank", ++rank}, {"plays", n}, {"song", catalog::song_json(s)}});
-  }
+  for (const auto& [song, n] : *top)
+    if (auto it = songs.find(song); it != songs.end())
+      items.push_back({{"rank", ++rank}, {"plays", n}, {"song", it->second}});
   auto res = http::json_response(200, nlohmann::json{{"window", window_name}, {"items", items}}.dump());
   res.headers.set("Cache-Control", "public, max-age=60");
   return res;

@@ -3,7 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <map>
+#include <vector>
+
 #include "tonearm/catalog/types.hpp"
+#include "tonearm/store/catalog_repository.hpp"
 
 namespace tonearm::catalog {
 
@@ -14,5 +19,10 @@ nlohmann::json song_json(const song& s);
 nlohmann::json author_json(const author& a);
 // {"id","title","author":{"id","name"},"release_date","track_count"}
 nlohmann::json album_json(const album& a);
+
+// song_json of each song in `ids` that still exists, by id (one query): for lists that
+// keep song ids (likes, playlists) and show the songs in their own order.
+std::map<std::int64_t, nlohmann::json> songs_json_by_id(const store::catalog_repository& catalog,
+                                                        const std::vector<std::int64_t>& ids);
 
 }  // namespace tonearm::catalog
