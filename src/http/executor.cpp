@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "http_metrics.hpp"
+
 namespace tonearm::http {
 
 blocking_executor::blocking_executor(int handler_threads, int queue)
@@ -11,14 +13,18 @@ blocking_executor::blocking_executor(int handler_threads, int queue)
       body_reads_(static_cast<std::size_t>(std::max(2, handler_threads / 2))) {}
 
 net::awaitable<response> blocking_executor::run_handler(const std::function<response()>& fn) {
+  auto& m = server_metrics();
   if (in_flight_.fetch_add(1) >= queue_) {
     --in_flight_;
+    m.tasks_refused.Increment();
     co_return error_response(errc::overloaded, "server is busy; retry shortly");
   }
   struct release {
     std::atomic<int>& n;
     ~release() { --n; }
   } in_flight{in_flight_};
+  gauge_hold queued(m.tasks_in_flight);
+  m.tasks_run.Increment();
   co_return co_await net::co_spawn(
       handlers_.get_executor(), [&fn]() -> net::awaitable<response> { co_return fn(); },
       use_awaitable);

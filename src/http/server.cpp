@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "executor.hpp"
+#include "http_metrics.hpp"
 #include "session.hpp"
 
 namespace tonearm::http {
@@ -34,7 +35,9 @@ struct server::impl final : session_owner {
       : options(std::move(o)), routes(r), ioc(options.threads), acceptor(ioc), signals(ioc, SIGINT, SIGTERM),
         grace_timer(ioc), executor(options.worker_threads, options.worker_queue),
         stats(options.stats ? *options.stats : own_stats),
-        reserve_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+        reserve_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+    server_metrics();  // every HTTP family exposed from the start
+  }
   ~impl() {
     if (reserve_fd >= 0) ::close(reserve_fd);
   }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "http_metrics.hpp"
 #include "socket_writer.hpp"
 #include "wire.hpp"
 
@@ -60,10 +61,12 @@ response call_handler(const route& r, request& req) {
 session::session(tcp::socket socket, session_context context, std::uint64_t id, std::string remote, bool counted)
     : stream_(std::move(socket)), ctx_(context), id_(id), remote_(std::move(remote)), counted_(counted) {
   ++ctx_.stats.open;
+  server_metrics().open_connections.Increment();
 }
 
 session::~session() {
   --ctx_.stats.open;
+  server_metrics().open_connections.Decrement();
   ctx_.owner.session_ended(id_, counted_ ? &remote_ : nullptr);
 }
 
@@ -92,6 +95,7 @@ net::awaitable<response> session::dispatch(request& req) {
     co_return res;
   }
   req.path_params = std::move(m.params);
+  req.route = m.route->pattern;
   // Text reaches handlers, PostgreSQL and logs only as UTF-8 without control bytes.
   if (auto problem = text_problem(req); !problem.empty()) co_return error_response(errc::bad_request, problem);
   const route* r = m.route;
@@ -190,14 +194,21 @@ net::awaitable<void> session::run() {
       bool keep_alive = msg.keep_alive();
 
       response res = co_await dispatch(req);
+      const auto ready = std::chrono::steady_clock::now();
+      auto done = [&] {
+        wire::log_access(req, res, started);
+        server_metrics().request_done(req.route, req.method, res.status,
+                                      std::chrono::duration<double>(ready - started).count(),
+                                      res.stream ? res.stream->origin() : "handler", res.body_bytes_sent);
+      };
       try {
         co_await send(res, req, keep_alive && !closing_);
       } catch (...) {
         // A client that hung up mid-body still gets its line, with the bytes it got.
-        wire::log_access(req, res, started);
+        done();
         throw;
       }
-      wire::log_access(req, res, started);
+      done();
       if (!keep_alive || closing_ || wire::wants_close(res)) break;
     }
     beast::error_code ignored;
@@ -215,6 +226,7 @@ net::awaitable<void> session::send(response& res, const request& req, bool keep_
   stream_.expires_after(ctx_.options.write_timeout);
   if (res.stream && !head_only && ctx_.options.sendfile) {
     if (auto f = res.stream->file()) {
+      gauge_hold streaming(server_metrics().open_streams);
       std::size_t head_sent = 0;
       socket_writer writer(stream_.socket(), ctx_.options.write_timeout);
       co_await writer.write(head, head_sent, *f, res.body_bytes_sent);
@@ -222,6 +234,7 @@ net::awaitable<void> session::send(response& res, const request& req, bool keep_
     }
   }
   if (res.stream && !head_only) {
+    gauge_hold streaming(server_metrics().open_streams);
     co_await send_pieces(head, *res.stream, res);
   } else if (res.stream) {
     co_await net::async_write(stream_, net::buffer(head), use_awaitable);
@@ -276,6 +289,9 @@ net::awaitable<void> session::send_error_and_close(errc code, std::string_view m
     co_return;  // the client is gone; nothing to tell it
   }
   wire::log_access(req, res, started);
+  server_metrics().request_done({}, req.method, res.status,
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                                "handler", res.body_bytes_sent);
   co_await linger_close();
 }
 

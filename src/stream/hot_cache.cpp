@@ -2,12 +2,14 @@
 #include "tonearm/stream/hot_cache.hpp"
 
 #include "segmented_body.hpp"
+#include "tonearm/metrics/metrics.hpp"
 #include "tonearm/stream/hot_keys.hpp"
 #include "tonearm/stream/hot_policy.hpp"
 #include "tonearm/stream/hot_scripts.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +18,39 @@
 namespace tonearm::stream {
 
 namespace {
+
+struct hot_metrics {
+  prometheus::Family<prometheus::Counter>& served =
+      metrics::counter("tonearm_hot_cache_streams_total",
+                       "Audio responses with a body, by whether the song was in the hot cache (hit) or not (miss).");
+  prometheus::Counter& hit = served.Add({{"result", "hit"}});
+  prometheus::Counter& miss = served.Add({{"result", "miss"}});
+  prometheus::Counter& promotions =
+      metrics::counter("tonearm_hot_cache_promotions_total", "Songs this instance copied into the hot cache.").Add({});
+  prometheus::Family<prometheus::Counter>& evicted =
+      metrics::counter("tonearm_hot_cache_evictions_total", "Songs dropped from the hot cache, by reason.");
+  prometheus::Counter& evicted_room = evicted.Add({{"reason", "room"}});
+  prometheus::Counter& evicted_expired = evicted.Add({{"reason", "expired"}});
+  prometheus::Family<prometheus::Counter>& chunk_reads =
+      metrics::counter("tonearm_hot_cache_chunk_reads_total",
+                       "Hot-cache body pieces read, by where from (this process's chunk memory, or Redis).");
+  prometheus::Counter& from_memory = chunk_reads.Add({{"from", "memory"}});
+  prometheus::Counter& from_redis = chunk_reads.Add({{"from", "redis"}});
+  prometheus::Counter& fallbacks = metrics::counter(
+      "tonearm_hot_cache_fallbacks_total", "Hot-cache streams that continued from the blob store after a Redis failure.")
+                                       .Add({});
+  prometheus::Gauge& songs =
+      metrics::gauge("tonearm_hot_cache_songs", "Songs in the hot cache (all instances), as of the last sweep.").Add({});
+  prometheus::Gauge& bytes = metrics::gauge("tonearm_hot_cache_bytes",
+                                            "Bytes in the hot cache (all instances), as of the last sweep.").Add({});
+  prometheus::Gauge& memory_bytes =
+      metrics::gauge("tonearm_hot_cache_memory_bytes", "Hot-cache chunk bytes kept in this process.").Add({});
+};
+
+hot_metrics& stats() {
+  static hot_metrics m;
+  return m;
+}
 
 // The arguments that place now in the windows, as the scripts take them.
 struct window_args {
@@ -49,6 +84,7 @@ class cached_body final : public segmented_body {
               std::string key, std::uint64_t chunk_bytes, std::vector<body_segment> segments)
       : segmented_body(std::move(segments)), redis_(redis), blobs_(blobs), local_(std::move(local)),
         key_(std::move(key)), chunk_bytes_(chunk_bytes) {}
+  std::string_view origin() const override { return "hot_cache"; }
   bool blocking() const override {
     if (fallen_back_) return false;
     auto pos = upcoming_position();
@@ -84,7 +120,10 @@ class cached_body final : public segmented_body {
     std::uint64_t chunk = pos / chunk_bytes_, in_chunk = pos % chunk_bytes_;
     want = static_cast<std::size_t>(std::min<std::uint64_t>(want, chunk_bytes_ - in_chunk));
     if (local_->enabled()) {
-      if (!pin(pos)) {
+      if (pin(pos)) {
+        stats().from_memory.Increment();
+      } else {
+        stats().from_redis.Increment();
         auto reply = redis_.command({"GET", hot_keys::chunk(key_, chunk)});
         if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() < in_chunk + want)
           return fail(pos);
@@ -96,6 +135,7 @@ class cached_body final : public segmented_body {
       std::memcpy(out, pinned_->data() + in_chunk, want);
       return want;
     }
+    stats().from_redis.Increment();
     auto reply = redis_.command({"GETRANGE", hot_keys::chunk(key_, chunk), std::to_string(in_chunk),
                                  std::to_string(in_chunk + want - 1)});
     if (!reply || reply->type != store::redis_reply::kind::string || reply->str.size() != want) return fail(pos);
@@ -106,6 +146,7 @@ class cached_body final : public segmented_body {
   std::size_t fail(std::uint64_t pos) {
     spdlog::info("hot cache read of {} failed at byte {}; continuing from the blob store", key_, pos);
     fallen_back_ = true;
+    stats().fallbacks.Increment();
     return 0;
   }
 
@@ -147,7 +188,9 @@ hot_cache::hot_cache(store::redis_client& redis, const store::blob_store& blobs,
       blobs_(blobs),
       options_(options),
       local_(std::make_shared<chunk_memory>(options.local_bytes)),
-      worker_([this](std::stop_token stop) { run(stop); }) {}
+      worker_([this](std::stop_token stop) { run(stop); }) {
+  stats();  // every family exposed from the start
+}
 
 hot_cache::~hot_cache() {
   worker_.request_stop();
@@ -251,6 +294,7 @@ bool hot_cache::promote(const std::string& blob_key) {
     std::lock_guard lock(seen_mutex_);
     seen_.erase(blob_key);
   }
+  stats().promotions.Increment();
   spdlog::info("hot cache: {} ({} bytes, {:.1f} plays in the window) now served from Redis", blob_key, size, heat);
   return true;
 }
@@ -293,6 +337,7 @@ bool hot_cache::make_room(std::uint64_t size, double heat) {
       std::lock_guard lock(seen_mutex_);
       seen_.erase(key);
     }
+    stats().evicted_room.Increment();
     spdlog::info("hot cache: evicted {} to make room under {} bytes", key, options_.max_bytes);
   }
   return false;
@@ -338,6 +383,16 @@ std::optional<long long> hot_cache::sweep() {
   return left;
 }
 
+void hot_cache::count_stream(bool hit) { (hit ? stats().hit : stats().miss).Increment(); }
+
+void hot_cache::refresh_gauges() const {
+  stats().memory_bytes.Set(static_cast<double>(local_->bytes()));
+  auto songs = redis_.command({"ZCARD", hot_keys::index});
+  auto bytes = redis_.command({"GET", hot_keys::bytes});
+  if (songs && songs->type == store::redis_reply::kind::integer) stats().songs.Set(static_cast<double>(songs->integer));
+  if (bytes) stats().bytes.Set(std::max(0.0, number_in(*bytes)));
+}
+
 void hot_cache::run(std::stop_token stop) {
   auto next_sweep = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
@@ -347,7 +402,11 @@ void hot_cache::run(std::stop_token stop) {
     if (std::chrono::steady_clock::now() >= next_sweep) {
       lock.unlock();
       try {
-        if (auto left = sweep(); left && *left > 0) spdlog::info("hot cache: {} song(s) expired", *left);
+        if (auto left = sweep(); left && *left > 0) {
+          stats().evicted_expired.Increment(static_cast<double>(*left));
+          spdlog::info("hot cache: {} song(s) expired", *left);
+        }
+        refresh_gauges();
       } catch (const std::exception& e) {
         spdlog::warn("hot cache: sweep failed: {}", e.what());
       }
@@ -362,7 +421,7 @@ void hot_cache::run(std::stop_token stop) {
       // Asked directly: cached_size's one-second memory must not keep a "no" from
       // before the promotion.
       auto in_index = redis_.command({"ZSCORE", hot_keys::index, key});
-      if (in_index && in_index->type == store::redis_reply::kind::nil) promote(key);
+      if (in_index && in_index->type == store::redis_reply::kind::nil && promote(key)) refresh_gauges();
     } catch (const std::exception& e) {
       spdlog::warn("hot cache: promoting {} failed: {}", key, e.what());
     }

@@ -36,6 +36,7 @@ class blob_body final : public segmented_body {
  public:
   blob_body(std::unique_ptr<store::blob_reader> reader, std::vector<body_segment> segments)
       : segmented_body(std::move(segments)), reader_(std::move(reader)) {}
+  std::string_view origin() const override { return "blob_store"; }
   // One range of a local file (not multipart): the session can sendfile it.
   std::optional<file_region> file() const override {
     if (reader_->native_handle() < 0) return std::nullopt;
@@ -175,6 +176,7 @@ http::response stream_handler::respond(const http::request& req, std::int64_t id
       break;
   }
   // Hot songs come from Redis; anything else (or any Redis trouble) from the blob store.
+  hot_cache::count_stream(hot_size == size);
   if (hot_size == size) {
     res.headers.set("X-Cache", "HIT");
     res.stream = hot_.body(song->blob_key, std::move(segments));

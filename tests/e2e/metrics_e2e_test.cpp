@@ -65,6 +65,57 @@ TEST_F(MetricsTest, ExpositionPassesPromtoolAndHasTheProcessAndDatabaseSeries) {
     EXPECT_NE(r.body.find(std::string("# TYPE ") + name), std::string::npos) << name;
 }
 
+TEST_F(MetricsTest, HttpSeriesAreByRouteTemplateStatusClassAndSourceNeverByRawPath) {
+  temp_dir input, blobs;
+  ingest_test_audio({"01-Karma-Police.mp3"}, input.path(), db.url(), blobs.path());
+  auto id = db.query("SELECT id FROM songs")[0];
+  redis_server redis;
+  server_process srv(db.url(), redis.url(), {{"TONEARM_BLOB_DIR", blobs.path()}, {"TONEARM_HOT_THRESHOLD", "2"},
+                                             {"TONEARM_PLAY_DEDUP_SECONDS", "0"}});
+  auto before = srv.get("/metrics").body;
+  EXPECT_NE(before.find("# TYPE tonearm_http_requests_total counter"), std::string::npos) << before;
+  EXPECT_EQ(sample(before, "tonearm_worker_tasks_refused_total").value_or(-1), 0);
+  EXPECT_EQ(sample(before, "tonearm_hot_cache_promotions_total").value_or(-1), 0);
+
+  auto full = srv.get("/v1/songs/" + id + "/stream");
+  ASSERT_EQ(full.status, 200);
+  ASSERT_EQ(srv.get("/v1/songs/" + id).status, 200);
+  ASSERT_EQ(srv.get("/v1/songs/999999").status, 404);
+  ASSERT_EQ(srv.get("/no/such/place").status, 404);
+  // Played twice: promoted, then served from the hot cache.
+  ASSERT_EQ(srv.get("/v1/songs/" + id + "/stream").status, 200);
+  std::string hit;
+  for (int i = 0; i < 40 && hit != "HIT"; ++i) {
+    std::this_thread::sleep_for(50ms);
+    hit = http_request(srv.port(), "GET", "/v1/songs/" + id + "/stream", {{"Range", "bytes=0-99"}}).header("X-Cache");
+  }
+  ASSERT_EQ(hit, "HIT");
+
+  auto m = srv.get("/metrics").body;
+  EXPECT_GE(sample(m, R"(tonearm_http_requests_total{method="GET",route="/v1/songs/{id}/stream",status="2xx"})")
+                .value_or(0), 3) << m;
+  EXPECT_EQ(sample(m, R"(tonearm_http_requests_total{method="GET",route="/v1/songs/{id}",status="2xx"})").value_or(0), 1);
+  EXPECT_EQ(sample(m, R"(tonearm_http_requests_total{method="GET",route="/v1/songs/{id}",status="4xx"})").value_or(0), 1);
+  EXPECT_EQ(sample(m, R"(tonearm_http_requests_total{method="GET",route="unmatched",status="4xx"})").value_or(0), 1);
+  EXPECT_EQ(m.find("999999"), std::string::npos) << "a raw path in a label";
+  EXPECT_EQ(m.find("/no/such/place"), std::string::npos) << "a raw path in a label";
+  EXPECT_GE(sample(m, R"(tonearm_http_request_duration_seconds_count{route="/v1/songs/{id}"})").value_or(0), 2);
+  EXPECT_GE(sample(m, R"(tonearm_http_response_body_bytes_total{source="blob_store"})").value_or(0),
+            2.0 * static_cast<double>(full.body.size()));
+  EXPECT_GE(sample(m, R"(tonearm_http_response_body_bytes_total{source="hot_cache"})").value_or(0), 100);
+  EXPECT_GT(sample(m, R"(tonearm_http_response_body_bytes_total{source="handler"})").value_or(0), 0);
+  EXPECT_GE(sample(m, "tonearm_http_open_connections").value_or(0), 1) << "this scrape's own";
+  EXPECT_EQ(sample(m, "tonearm_http_open_streams").value_or(-1), 0);
+  EXPECT_GE(sample(m, "tonearm_worker_tasks_total").value_or(0), 3);
+  EXPECT_EQ(sample(m, "tonearm_worker_tasks_in_flight").value_or(-1), 1) << "this scrape runs on the pool";
+  EXPECT_EQ(sample(m, "tonearm_hot_cache_promotions_total").value_or(0), 1);
+  EXPECT_GE(sample(m, R"(tonearm_hot_cache_streams_total{result="hit"})").value_or(0), 1);
+  EXPECT_GE(sample(m, R"(tonearm_hot_cache_streams_total{result="miss"})").value_or(0), 2);
+  EXPECT_GE(sample(m, R"(tonearm_hot_cache_chunk_reads_total{from="redis"})").value_or(0), 1);
+  EXPECT_EQ(sample(m, "tonearm_hot_cache_songs").value_or(0), 1);
+  EXPECT_EQ(sample(m, "tonearm_hot_cache_bytes").value_or(0), static_cast<double>(full.body.size()));
+}
+
 TEST_F(MetricsTest, APrometheusServerScrapesIt) {
   server_process srv(db.url(), shared_redis_url());
   auto dir = std::filesystem::temp_directory_path() / ("tonearm-prometheus-" + std::to_string(::getpid()));

@@ -20,6 +20,10 @@ struct request {
   std::string body;
   std::string remote;      // client IP address
   std::string request_id;  // X-Request-Id, passed through or generated
+  // Filled at dispatch: the matched route's pattern ("/v1/songs/{id}", a view into
+  // the router, which outlives every request), empty when none matched. Metrics label
+  // requests with it, never with the raw path.
+  std::string_view route;
   // Filled by the router: {name} segments of the route pattern, percent-decoded.
   std::vector<std::pair<std::string, std::string>> path_params;
   // Parsed from `query` by split_target: name/value pairs, '+' and %XX decoded.

@@ -35,6 +35,9 @@ class body_source {
     std::uint64_t length;
   };
   virtual std::optional<file_region> file() const { return std::nullopt; }
+  // Where the bytes come from, for the metrics (tonearm_http_response_body_bytes_total
+  // {source}): a fixed word, e.g. "blob_store", "hot_cache".
+  virtual std::string_view origin() const { return "other"; }
 };
 
 struct response {

@@ -97,9 +97,13 @@ class hot_cache {
   // Rescoring, expiry and TTL renewal (the background thread runs it every
   // sweep_every); returns how many expired songs left, nullopt when Redis failed.
   std::optional<long long> sweep();
+  // Counts an audio response with a body as served from the hot cache or not.
+  static void count_stream(bool hit);
 
  private:
   void run(std::stop_token stop);
+  // Sets the songs/bytes gauges from Redis and the chunk-memory gauge.
+  void refresh_gauges() const;
   bool make_room(std::uint64_t size, double heat);
 
   store::redis_client& redis_;
