@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <stdexcept>
@@ -204,10 +206,57 @@ std::string with_port(const std::string& url, int port) {
   return url.substr(0, colon + 1) + std::to_string(port) + url.substr(slash);
 }
 
+// ---- the whole-run log scan ----
+
+namespace {
+
+const char* test_log_dir() {
+  const char* d = std::getenv("TONEARM_TEST_LOG_DIR");
+  return d && *d ? d : nullptr;
+}
+
+// Passwords anywhere in a JSON body, tokens in a JSON reply.
+void note_secrets_in(const nlohmann::json& j) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (v.is_string() && (k.find("password") != std::string::npos || k == "token" || k == "refresh_token"))
+        note_secret(v.get<std::string>());
+      else
+        note_secrets_in(v);
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) note_secrets_in(v);
+  }
+}
+
+void note_request_secrets(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers,
+                          const std::string& body) {
+  if (!test_log_dir()) return;
+  for (const auto& [name, value] : headers)
+    if (strcasecmp(name.c_str(), "Authorization") == 0 && value.rfind("Bearer ", 0) == 0) note_secret(value.substr(7));
+  if (auto at = target.find("access_token="); at != std::string::npos) {
+    auto from = at + std::strlen("access_token=");
+    note_secret(target.substr(from, target.find('&', from) - from));
+  }
+  if (!body.empty()) note_secrets_in(nlohmann::json::parse(body, nullptr, false));
+}
+
+}  // namespace
+
+void note_secret(const std::string& secret) {
+  const char* dir = test_log_dir();
+  if (!dir || secret.size() < 10 || secret.find_first_of("\r\n") != std::string::npos) return;
+  std::string line = secret + "\n";
+  int fd = ::open((std::string(dir) + "/secrets").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  [[maybe_unused]] auto n = ::write(fd, line.data(), line.size());  // one write: lines never interleave
+  ::close(fd);
+}
+
 // ---- child_process ----
 
 child_process::child_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env)
-    : log_path_(temp_path("out")) {
+    : log_path_(temp_path("out")), name_(std::filesystem::path(argv.at(0)).filename().string()) {
   auto env = tonearm::core::environment();
   for (const auto& [k, v] : extra_env) env[k] = v;
   std::vector<std::string> env_strings;
@@ -233,6 +282,11 @@ child_process::~child_process() {
   if (running()) {
     ::kill(pid_, SIGKILL);
     wait(std::chrono::seconds(5));
+  }
+  if (const char* dir = test_log_dir()) {  // kept for the whole-run secret scan
+    std::error_code ec;
+    std::filesystem::copy_file(log_path_, std::string(dir) + "/" + name_ + "-" + std::to_string(pid_) + ".log",
+                               std::filesystem::copy_options::overwrite_existing, ec);
   }
   std::remove(log_path_.c_str());
 }
@@ -390,6 +444,7 @@ void http_connection::send_raw(const std::string& bytes) {
 void http_connection::send_request(const std::string& method, const std::string& target,
                                    const std::vector<std::pair<std::string, std::string>>& headers,
                                    const std::string& body) {
+  note_request_secrets(target, headers, body);
   std::string out = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
@@ -445,6 +500,8 @@ http_reply http_connection::read_reply(bool head_request, std::chrono::milliseco
     reply.body = buffer_.substr(0, length);
     buffer_.erase(0, length);
   }
+  if (test_log_dir() && reply.body.size() < (1 << 20) && reply.body.find("token") != std::string::npos)
+    note_secrets_in(nlohmann::json::parse(reply.body, nullptr, false));
   return reply;
 }
 

@@ -37,6 +37,14 @@ class temp_dir {
 void ingest_test_audio(const std::vector<std::string>& files, const std::string& dir, const std::string& database_url,
                        const std::string& blob_dir);
 
+// Remembers `secret` (a password or token a test sent or got) for the whole-run log
+// scan: with TONEARM_TEST_LOG_DIR set, every child process's output is kept there when
+// it ends, and ctest's e2e_log_secret_scan fails when a secret appears in any of them.
+// http_request notes passwords in JSON bodies, bearer tokens, access_token= and the
+// tokens of replies by itself. Shorter than 10 characters: ignored (too likely to
+// match by chance).
+void note_secret(const std::string& secret);
+
 // A port on 127.0.0.1 nothing listens on right now.
 int free_port();
 
@@ -60,6 +68,7 @@ class child_process {
  private:
   pid_t pid_ = -1;
   std::string log_path_;
+  std::string name_;  // the program's file name, for the kept log
   std::optional<int> status_;
 };
 
