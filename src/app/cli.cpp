@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "routes.hpp"
@@ -186,15 +187,38 @@ int cmd_serve(const config& c) {
   o.sendfile = c.sendfile;
   o.stream_chunk_bytes = c.stream_chunk_bytes;
   o.shutdown_grace = c.shutdown_grace;
+  o.log_slow = c.log_slow;
   o.worker_threads = c.worker_threads;
   o.worker_queue = c.worker_queue;
   o.max_connections_per_address = c.max_connections_per_address;
   o.stats = &svc.connections;
   http::server srv(o, routes);
   srv.listen();
+  // metrics_listen: /metrics on an address of its own (one I/O thread, one worker),
+  // stopped with the main server (both take SIGTERM; stop() when run() returns).
+  std::unique_ptr<http::server> metrics_srv;
+  std::thread metrics_thread;
+  http::router metrics_routes = build_metrics_routes();
+  if (!c.metrics_host.empty()) {
+    http::server_options m;
+    m.host = c.metrics_host;
+    m.port = c.metrics_port;
+    m.threads = 1;
+    m.worker_threads = 1;
+    m.worker_queue = 16;
+    m.shutdown_grace = std::chrono::milliseconds(1000);
+    metrics_srv = std::make_unique<http::server>(m, metrics_routes);
+    metrics_srv->listen();
+    spdlog::info("metrics on http://{}:{}/metrics", c.metrics_host, metrics_srv->port());
+    metrics_thread = std::thread([&metrics_srv] { metrics_srv->run(); });
+  }
   spdlog::info("tonearm {} listening on http://{}:{} ({} I/O threads, {} workers)", TONEARM_VERSION, c.listen_host,
                srv.port(), c.threads, c.worker_threads);
   srv.run();
+  if (metrics_srv) {
+    metrics_srv->stop();
+    metrics_thread.join();
+  }
   svc.stop_play_flusher();  // counts reach PostgreSQL before we exit
   spdlog::info("stopped");
   return 0;

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 
@@ -44,13 +46,24 @@ key_spec text_key(std::string key, std::string prefix, std::string config::*fiel
           }};
 }
 
-void set_listen(config& c, const std::string& v) {
+// host:port ([v6]:port) into its two parts.
+std::pair<std::string, std::uint16_t> host_port(const std::string& v) {
   auto colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0) throw std::invalid_argument("expected host:port");
   std::string host = v.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  c.listen_host = host;
-  c.listen_port = static_cast<std::uint16_t>(parse_int(v.substr(colon + 1), 0, 65535));
+  return {host, static_cast<std::uint16_t>(parse_int(v.substr(colon + 1), 0, 65535))};
+}
+
+void set_listen(config& c, const std::string& v) { std::tie(c.listen_host, c.listen_port) = host_port(v); }
+
+void set_metrics_listen(config& c, const std::string& v) {
+  if (v.empty()) {
+    c.metrics_host.clear();
+    c.metrics_port = 0;
+    return;
+  }
+  std::tie(c.metrics_host, c.metrics_port) = host_port(v);
 }
 
 void set_log_level(config& c, const std::string& v) {
@@ -74,6 +87,7 @@ key_spec bool_key(std::string key, bool config::*field) {
 const std::vector<key_spec>& keys() {
   static const std::vector<key_spec> all = {
       {"listen", set_listen},
+      {"metrics_listen", set_metrics_listen},
       text_key("database_url", "postgres", &config::database_url),
       text_key("redis_url", "redis://", &config::redis_url),
       text_key("blob_dir", "", &config::blob_dir),
@@ -98,6 +112,7 @@ const std::vector<key_spec>& keys() {
       ms_key("idle_timeout_ms", 1, 3600000, &config::idle_timeout),
       ms_key("write_timeout_ms", 1, 3600000, &config::write_timeout),
       ms_key("shutdown_grace_ms", 0, 3600000, &config::shutdown_grace),
+      ms_key("log_slow_ms", 0, 3600000, &config::log_slow),
       ms_key("search_refresh_ms", 10, 3600000, &config::search_refresh),
       ms_key("search_popularity_refresh_ms", 10, 86400000, &config::search_popularity_refresh),
       int_key("play_dedup_seconds", 0, 86400, [](config& c, long long n) { c.play_dedup = std::chrono::seconds(n); }),

@@ -8,21 +8,34 @@
 
 namespace tonearm::app {
 
+namespace {
+
+// Prometheus text exposition; no user data in any label.
+http::response handle_metrics(http::request&) {
+  http::response res;
+  res.status = 200;
+  res.body = metrics::expose();
+  res.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  res.headers.set("Cache-Control", "no-store");
+  return res;
+}
+
+}  // namespace
+
+http::router build_metrics_routes() {
+  http::router r;
+  r.add("GET", "/healthz", handle_healthz, http::execution::inline_io);
+  r.add("GET", "/metrics", handle_metrics);
+  return r;
+}
+
 http::router build_routes(services& s) {
   using http::execution;
   using http::request;
   http::router r;
   r.add("GET", "/healthz", handle_healthz, execution::inline_io);
   r.add("GET", "/readyz", [&h = s.readyz](request& q) { return h(q); });
-  // Prometheus text exposition; counters only, no user data in any label.
-  r.add("GET", "/metrics", [](request&) {
-    http::response res;
-    res.status = 200;
-    res.body = metrics::expose();
-    res.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    res.headers.set("Cache-Control", "no-store");
-    return res;
-  });
+  if (s.cfg.metrics_host.empty()) r.add("GET", "/metrics", handle_metrics);
 
   // With anonymous_access off, search and streaming need a token too: with_auth
   // wraps a handler, recently_authed a fast path (on the I/O thread only when the

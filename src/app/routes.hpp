@@ -6,6 +6,9 @@
 
 namespace tonearm::app {
 
+// Every route; GET /metrics too unless the configuration puts it on metrics_listen.
 http::router build_routes(services& s);
+// The metrics listener's routes: GET /metrics and GET /healthz.
+http::router build_metrics_routes();
 
 }  // namespace tonearm::app

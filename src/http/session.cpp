@@ -29,8 +29,17 @@ bool is_quiet(const beast::error_code& ec) {
 }
 
 // Runs a handler (or a fast path), turning what it throws into an error response.
+// The request's context is current meanwhile (the store reads its id and adds its
+// database and Redis time).
 template <class F>
 auto guarded(const route& r, request& req, F&& fn) -> decltype(fn()) {
+  core::request_scope scope(req.context);
+  const auto started = std::chrono::steady_clock::now();
+  struct add_time {
+    core::request_context& c;
+    std::chrono::steady_clock::time_point from;
+    ~add_time() { c.handler_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - from).count(); }
+  } timing{req.context, started};
   try {
     return fn();
   } catch (const api_error& e) {
@@ -102,7 +111,10 @@ net::awaitable<response> session::dispatch(request& req) {
   if (r->execution == execution::inline_io) co_return call_handler(*r, req);
   if (r->fast)
     if (auto res = guarded(*r, req, [&] { return r->fast(req); })) co_return std::move(*res);
-  const std::function<response()> call = [r, &req] { return call_handler(*r, req); };  // named: see send_pieces
+  const std::function<response()> call = [r, &req, queued = std::chrono::steady_clock::now()] {
+    req.context.queue_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - queued).count();
+    return call_handler(*r, req);
+  };  // named: see send_pieces
   co_return co_await ctx_.executor.run_handler(call);
 }
 
@@ -190,6 +202,7 @@ net::awaitable<void> session::run() {
       req.body = std::move(msg.body());
       req.remote = remote_;
       req.request_id = wire::request_id_for(req.headers.get("X-Request-Id"));
+      req.context.request_id = req.request_id;
       split_target(req);
       bool keep_alive = msg.keep_alive();
 
@@ -197,6 +210,7 @@ net::awaitable<void> session::run() {
       const auto ready = std::chrono::steady_clock::now();
       auto done = [&] {
         wire::log_access(req, res, started);
+        log_if_slow(req, res, started, ready);
         server_metrics().request_done(req.route, req.method, res.status,
                                       std::chrono::duration<double>(ready - started).count(),
                                       res.stream ? res.stream->origin() : "handler", res.body_bytes_sent);
@@ -273,6 +287,23 @@ net::awaitable<void> session::send_pieces(const std::string& head, body_source& 
     if (n == 0) co_return;
     if (pieces % 8 == 0) co_await net::post(stream_.get_executor(), use_awaitable);  // others get a turn
   }
+}
+
+// The warning for a response that took longer than log_slow to be ready, with where
+// the time went: waiting for a worker, the handler (of which PostgreSQL and Redis),
+// and writing the body (the client's pace, reported, not counted against the bar).
+void session::log_if_slow(const request& req, const response& res, std::chrono::steady_clock::time_point started,
+                          std::chrono::steady_clock::time_point ready) const {
+  if (ctx_.options.log_slow.count() <= 0) return;
+  using ms = std::chrono::duration<double, std::milli>;
+  const double ready_ms = ms(ready - started).count();
+  if (ready_ms < static_cast<double>(ctx_.options.log_slow.count())) return;
+  const auto& c = req.context;
+  spdlog::warn("slow request request_id={} method={} route={} status={} ready_ms={:.1f} queue_ms={:.1f} handler_ms={:.1f} "
+               "db_ms={:.1f} redis_ms={:.1f} write_ms={:.1f}",
+               req.request_id, req.method, req.route.empty() ? "-" : req.route, res.status, ready_ms,
+               c.queue_seconds * 1000, c.handler_seconds * 1000, c.db_seconds * 1000, c.redis_seconds * 1000,
+               ms(std::chrono::steady_clock::now() - ready).count());
 }
 
 net::awaitable<void> session::send_error_and_close(errc code, std::string_view message) {

@@ -58,6 +58,8 @@ class session : public std::enable_shared_from_this<session> {
   net::awaitable<void> send(response& res, const request& req, bool keep_alive);
   net::awaitable<void> send_pieces(const std::string& head, body_source& source, response& res);
   net::awaitable<void> send_error_and_close(errc code, std::string_view message);
+  void log_if_slow(const request& req, const response& res, std::chrono::steady_clock::time_point started,
+                   std::chrono::steady_clock::time_point ready) const;
   net::awaitable<void> linger_close();
 
   beast::tcp_stream stream_;

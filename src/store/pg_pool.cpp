@@ -11,6 +11,7 @@
 
 #include "catalog_statements.hpp"
 #include "tonearm/core/error.hpp"
+#include "tonearm/core/request_context.hpp"
 #include "tonearm/metrics/metrics.hpp"
 
 namespace tonearm::store {
@@ -151,10 +152,32 @@ pg_lease pg_pool::acquire() {
   }
 }
 
+pg_pool::timed_by_request::~timed_by_request() {
+  if (auto* r = core::current_request)
+    r->db_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+// A slow statement in PostgreSQL's log (log_min_duration_statement, with %a in
+// log_line_prefix) or a row of pg_stat_activity then names the request it served.
+void pg_pool::tag_for_request(pqxx::connection& conn) {
+  auto* r = core::current_request;
+  if (!r || r->request_id.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = tags_.find(&conn);
+    if (it != tags_.end() && it->second == r->request_id) return;
+  }
+  pqxx::nontransaction tx(conn);
+  tx.exec_params("SELECT set_config('application_name', $1, false)", "tonearm " + std::string(r->request_id));
+  std::lock_guard lock(mutex_);
+  tags_[&conn] = std::string(r->request_id);
+}
+
 void pg_pool::release(std::unique_ptr<pqxx::connection> conn) {
   {
     std::lock_guard lock(mutex_);
     if (broken(*conn)) {
+      tags_.erase(conn.get());
       --open_;  // dropped; the next acquire opens a fresh one
       stats().open.Decrement();
       stats().reconnects.Increment();

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "tonearm/core/request_context.hpp"
 #include "tonearm/metrics/metrics.hpp"
 
 namespace tonearm::store {
@@ -186,6 +187,13 @@ void redis_client::checkin(std::unique_ptr<redis_connection> conn) {
 
 std::optional<std::vector<redis_reply>> redis_client::pipeline(
     const std::vector<std::vector<std::string>>& commands) {
+  struct timed {  // a request's Redis time, for the slow-request log
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    ~timed() {
+      if (auto* r = core::current_request)
+        r->redis_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    }
+  } timing;
   if (!breaker_.allow()) {
     stats().refused.Increment();
     return std::nullopt;

@@ -64,5 +64,37 @@ TEST_F(JsonLogTest, EveryLineIsAnObjectAndAccessLinesCarryTheRequest) {
   EXPECT_NE(log.find("access_token=REDACTED"), std::string::npos) << log;
 }
 
+class TracingTest : public AccountFixture {
+ protected:
+  std::map<std::string, std::string> settings() override { return {{"TONEARM_LOG_SLOW_MS", "1"}}; }
+};
+
+// A request's id reaches PostgreSQL (application_name of the connection that served
+// it: in pg_stat_activity, and in PostgreSQL's log with %a), and a response slower
+// than log_slow_ms is logged with where its time went.
+TEST_F(TracingTest, TheRequestIdReachesPostgresAndSlowRequestsAreLoggedWithTimings) {
+  register_user("tracy");
+  nlohmann::json body{{"username", "tracy"}, {"password", "correct horse battery"}};
+  auto r = http_request(server->port(), "POST", "/v1/sessions",
+                        {{"Content-Type", "application/json"}, {"X-Request-Id", "trace-pg-0001"}}, body.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto names = db.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tonearm trace-pg-0001'");
+  EXPECT_EQ(names[0], "1") << "the connection that served the login carries its request id";
+
+  ASSERT_EQ(server->terminate(), 0);
+  auto log = server->process().output();
+  auto at = log.find("slow request request_id=trace-pg-0001 ");
+  ASSERT_NE(at, std::string::npos) << log;
+  auto line = log.substr(at, log.find('\n', at) - at);
+  EXPECT_NE(line.find("route=/v1/sessions status=201"), std::string::npos) << line;
+  for (const char* f : {"ready_ms=", "queue_ms=", "handler_ms=", "db_ms=", "redis_ms=", "write_ms="})
+    EXPECT_NE(line.find(f), std::string::npos) << f << " in " << line;
+  // The login's time is mostly argon2id, some PostgreSQL: both show.
+  auto number_after = [&](const std::string& key) { return std::stod(line.substr(line.find(key) + key.size())); };
+  EXPECT_GT(number_after("db_ms="), 0.0) << line;
+  EXPECT_GE(number_after("handler_ms="), number_after("db_ms=")) << line;
+  EXPECT_GE(number_after("ready_ms="), number_after("handler_ms=")) << line;
+}
+
 }  // namespace
 }  // namespace tonearm::testing

@@ -296,6 +296,10 @@ test('play makes the audio advance and fills the now-playing bar; space pauses',
   await page.evaluate(() => document.activeElement.blur());
   await page.keyboard.press('Space');
   await page.waitForFunction(() => document.getElementById('audio').paused);
+  // The button follows the 'pause' event, a task queued after paused turns true: wait
+  // for it (asserting at once fails when the machine is busy).
+  await page.waitForFunction(() => document.getElementById('play').getAttribute('aria-label') === 'Play',
+    null, { timeout: 5000 });
   assert.equal(await page.getAttribute('#play', 'aria-label'), 'Play');
   await page.keyboard.press('Space');
   await expectAdvancing(page);

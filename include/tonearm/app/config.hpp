@@ -13,6 +13,10 @@ namespace tonearm::app {
 struct config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
+  // metrics_listen: GET /metrics on its own address (host:port) instead of on `listen`
+  // (then absent there). Empty (the default): on the main listener.
+  std::string metrics_host;
+  std::uint16_t metrics_port = 0;
   std::string database_url = "postgresql://postgres@127.0.0.1:5432/tonearm";
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string blob_dir = ".run/blobs";
@@ -33,6 +37,7 @@ struct config {
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30000};   // each write to a client
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight responses on SIGTERM
+  std::chrono::milliseconds log_slow{1000};  // warn about responses slower to be ready (0: never)
   std::chrono::milliseconds search_refresh{2000};   // how often to check for catalog changes
   std::chrono::milliseconds search_popularity_refresh{300000};  // rebuild for new play counts at most this often
   std::chrono::seconds play_dedup{30};              // one play per song and client in this time (0: off)

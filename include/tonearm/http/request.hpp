@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "tonearm/core/request_context.hpp"
 #include "tonearm/http/headers.hpp"
 
 namespace tonearm::http {
@@ -24,6 +25,8 @@ struct request {
   // the router, which outlives every request), empty when none matched. Metrics label
   // requests with it, never with the raw path.
   std::string_view route;
+  // Timings and the id for the layers below (set current while the handler runs).
+  core::request_context context;
   // Filled by the router: {name} segments of the route pattern, percent-decoded.
   std::vector<std::pair<std::string, std::string>> path_params;
   // Parsed from `query` by split_target: name/value pairs, '+' and %XX decoded.

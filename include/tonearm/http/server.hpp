@@ -42,6 +42,9 @@ struct server_options {
   // 429 and is closed. Behind a proxy every client has the proxy's address: 0 there.
   int max_connections_per_address = 256;
   connection_stats* stats = nullptr;  // optional; the server's own when null
+  // A request whose response took longer than this to be ready (queue wait and
+  // handler; not the client's download) gets a warning with its timings. 0: never.
+  std::chrono::milliseconds log_slow{0};
 };
 
 class server {

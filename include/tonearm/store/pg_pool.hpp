@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <pqxx/connection>
@@ -57,11 +58,16 @@ class pg_pool {
   // Runs `fn` with a connection; if the connection turns out broken (server restarted)
   // it is dropped and `fn` runs once more on a fresh one. `fn` must be safe to repeat:
   // an uncommitted transaction on a broken connection was rolled back by the server.
+  // Inside a request (core::current_request) the connection first carries the
+  // request's id as application_name, and the time spent here counts as the
+  // request's database time.
   template <class F>
   auto with_connection(F&& fn) {
+    timed_by_request timing;
     for (int attempt = 0;; ++attempt) {
       auto lease = acquire();
       try {
+        tag_for_request(*lease);
         return fn(*lease);
       } catch (...) {
         if (attempt > 0 || !broken(*lease)) throw_translated();
@@ -77,6 +83,12 @@ class pg_pool {
 
  private:
   friend class pg_lease;
+  struct timed_by_request {
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    ~timed_by_request();
+  };
+  // SET application_name to "tonearm <request id>" unless this connection has it.
+  void tag_for_request(pqxx::connection& conn);
   void release(std::unique_ptr<pqxx::connection> conn);
   static bool broken(pqxx::connection& conn);
   // Rethrows the current exception, turning a lost connection into api_error.
@@ -90,6 +102,7 @@ class pg_pool {
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   std::size_t open_ = 0;  // connections lent out or idle
+  std::unordered_map<const pqxx::connection*, std::string> tags_;  // application_name set last
 };
 
 }  // namespace tonearm::store

@@ -73,6 +73,17 @@ TEST(Config, BracketedIpv6Listen) {
   EXPECT_EQ(c.listen_port, 8081);
 }
 
+TEST(Config, MetricsListenIsOffByDefaultAndTakesHostPort) {
+  auto none = load_config("", {});
+  EXPECT_TRUE(none.metrics_host.empty());
+  auto c = load_config(R"({"metrics_listen":"0.0.0.0:9464"})", {});
+  EXPECT_EQ(c.metrics_host, "0.0.0.0");
+  EXPECT_EQ(c.metrics_port, 9464);
+  auto env = load_config(R"({"metrics_listen":"0.0.0.0:9464"})", {{"TONEARM_METRICS_LISTEN", ""}});
+  EXPECT_TRUE(env.metrics_host.empty()) << "an empty override turns it off";
+  EXPECT_THROW(load_config("", {{"TONEARM_METRICS_LISTEN", "9464"}}), config_error);
+}
+
 std::string error_of(const std::string& file, const std::map<std::string, std::string>& env) {
   try {
     load_config(file, env);
