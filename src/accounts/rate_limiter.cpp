@@ -1,26 +1,27 @@
 // One round trip per check: INCR + EXPIRE NX + TTL in a pipeline.
 #include "tonearm/accounts/rate_limiter.hpp"
+#include "tonearm/accounts/redis_keys.hpp"
 
 #include <algorithm>
 
 namespace tonearm::accounts {
 
 namespace {
-const std::string prefix = "tonearm:rl:";
-
 std::int64_t at_least_one(long long seconds) { return std::max<std::int64_t>(1, seconds); }
 }  // namespace
 
 std::optional<std::int64_t> rate_limiter::hit(const std::string& key, std::int64_t limit) {
   auto window = std::to_string(window_.count());
-  auto replies = redis_.pipeline({{"INCR", prefix + key}, {"EXPIRE", prefix + key, window, "NX"}, {"TTL", prefix + key}});
+  const auto k = redis_keys::rate_limit(key);
+  auto replies = redis_.pipeline({{"INCR", k}, {"EXPIRE", k, window, "NX"}, {"TTL", k}});
   if (!replies || replies->size() != 3 || (*replies)[0].is_error()) return local(key, limit, true);
   if ((*replies)[0].integer <= limit) return std::nullopt;
   return at_least_one((*replies)[2].integer);
 }
 
 std::optional<std::int64_t> rate_limiter::blocked(const std::string& key, std::int64_t limit) {
-  auto replies = redis_.pipeline({{"GET", prefix + key}, {"TTL", prefix + key}});
+  const auto k = redis_keys::rate_limit(key);
+  auto replies = redis_.pipeline({{"GET", k}, {"TTL", k}});
   if (!replies || replies->size() != 2 || (*replies)[0].is_error()) return local(key, limit, false);
   const auto& count = (*replies)[0];
   if (count.type != store::redis_reply::kind::string) return std::nullopt;

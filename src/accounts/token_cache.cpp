@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "tonearm/accounts/credentials.hpp"
+#include "tonearm/accounts/redis_keys.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -16,7 +17,7 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string key_of(const std::string& hash) { return "tonearm:token:" + to_hex(hash); }
+std::string key_of(const std::string& hash) { return redis_keys::token(to_hex(hash)); }
 
 constexpr const char* tombstone = "revoked";
 

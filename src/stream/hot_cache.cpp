@@ -3,7 +3,7 @@
 
 #include "segmented_body.hpp"
 #include "tonearm/metrics/metrics.hpp"
-#include "tonearm/stream/hot_keys.hpp"
+#include "tonearm/stream/redis_keys.hpp"
 #include "tonearm/stream/hot_policy.hpp"
 #include "tonearm/stream/hot_scripts.hpp"
 

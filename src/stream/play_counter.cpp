@@ -1,5 +1,6 @@
 // Play counting in Redis, flush to PostgreSQL, charts.
 #include "tonearm/stream/play_counter.hpp"
+#include "tonearm/stream/redis_keys.hpp"
 
 #include <charconv>
 
@@ -71,13 +72,12 @@ std::vector<bool> play_counter::record_many(const std::vector<play>& plays,
                                             std::chrono::system_clock::time_point now) const {
   std::vector<bool> counted(plays.size(), false);
   if (plays.empty()) return counted;
-  auto bucket = "tonearm:plays:h:" + std::to_string(hour_of(now));
+  auto bucket = play_keys::hour(hour_of(now));
   std::vector<std::vector<std::string>> commands;
   commands.reserve(plays.size());
   for (const auto& p : plays) {
     auto id = std::to_string(p.song);
-    commands.push_back({"3", "tonearm:play:seen:" + id + ":" + p.client, bucket,
-                        "tonearm:plays:pending", id, std::to_string(bucket_ttl_seconds), std::to_string(dedup_.count())});
+    commands.push_back({"3", play_keys::seen(id, p.client), bucket, play_keys::pending, id, std::to_string(bucket_ttl_seconds), std::to_string(dedup_.count())});
   }
   auto replies = redis_.eval_many(record_script, commands);
   if (!replies) {
@@ -94,14 +94,14 @@ std::vector<bool> play_counter::record_many(const std::vector<play>& plays,
 
 std::optional<std::size_t> play_counter::flush(const store::catalog_repository& catalog) const {
   // Finish an interrupted flush first; otherwise take the pending hash as a whole.
-  auto exists = redis_.command({"EXISTS", "tonearm:plays:flushing"});
+  auto exists = redis_.command({"EXISTS", play_keys::flushing});
   if (!exists) return std::nullopt;
   if (exists->integer == 0) {
-    auto renamed = redis_.command({"RENAMENX", "tonearm:plays:pending", "tonearm:plays:flushing"});
+    auto renamed = redis_.command({"RENAMENX", play_keys::pending, play_keys::flushing});
     if (!renamed) return std::nullopt;
     if (renamed->is_error()) return std::size_t{0};  // no pending plays
   }
-  auto all = redis_.command({"HGETALL", "tonearm:plays:flushing"});
+  auto all = redis_.command({"HGETALL", play_keys::flushing});
   if (!all) return std::nullopt;
   std::vector<std::pair<std::int64_t, std::int64_t>> plays;
   for (std::size_t i = 0; i + 1 < all->elements.size(); i += 2) {
@@ -109,7 +109,7 @@ std::optional<std::size_t> play_counter::flush(const store::catalog_repository& 
     if (song && n && *n > 0) plays.emplace_back(*song, *n);
   }
   catalog.add_plays(plays);  // throws on a database error: the hash stays for the next flush
-  redis_.command({"DEL", "tonearm:plays:flushing"});
+  redis_.command({"DEL", play_keys::flushing});
   return plays.size();
 }
 
@@ -118,12 +118,12 @@ std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> play_counter::
   int hours = w == chart_window::hour ? 1 : w == chart_window::day ? 24 : 168;
   auto current = hour_of(now);
   // The union of the window's buckets, kept a minute so a busy chart is computed once.
-  std::string key = "tonearm:charts:" + std::to_string(hours) + ":" + std::to_string(current);
+  std::string key = play_keys::chart(hours, current);
   auto cached = redis_.command({"EXISTS", key});
   if (!cached) return std::nullopt;
   if (cached->integer == 0) {
     std::vector<std::string> argv{"ZUNIONSTORE", key, std::to_string(hours)};
-    for (int h = 0; h < hours; ++h) argv.push_back("tonearm:plays:h:" + std::to_string(current - h));
+    for (int h = 0; h < hours; ++h) argv.push_back(play_keys::hour(current - h));
     auto built = redis_.pipeline({argv, {"EXPIRE", key, "60"}});
     if (!built) return std::nullopt;
   }

@@ -1,12 +1,13 @@
 // The song directory in Redis (see song_directory.hpp).
 #include "tonearm/stream/song_directory.hpp"
+#include "tonearm/stream/redis_keys.hpp"
 
 #include "tonearm/store/blob_store.hpp"
 
 namespace tonearm::stream {
 
 namespace {
-std::string key_of(std::int64_t id) { return "tonearm:song:" + std::to_string(id); }
+std::string key_of(std::int64_t id) { return song_keys::song(id); }
 }  // namespace
 
 bool song_directory::remember_many(const std::vector<std::pair<std::int64_t, audio_ref>>& songs) const {

@@ -7,7 +7,7 @@
 #include "hot_policy_cases.hpp"
 #include "test_support.hpp"
 #include "tonearm/store/redis_client.hpp"
-#include "tonearm/stream/hot_keys.hpp"
+#include "tonearm/stream/redis_keys.hpp"
 #include "tonearm/stream/hot_policy.hpp"
 #include "tonearm/stream/hot_scripts.hpp"
 
