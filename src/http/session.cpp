@@ -313,7 +313,6 @@ net::awaitable<void> session::send_error_and_close(errc code, std::string_view m
   req.remote = remote_;
   auto started = std::chrono::steady_clock::now();
   response res = error_response(code, message);
-  beast::error_code ec;
   try {
     co_await send(res, req, false);
   } catch (const boost::system::system_error&) {
