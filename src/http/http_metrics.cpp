@@ -84,7 +84,7 @@ prometheus::Counter& bytes_from(std::string_view source) {
 
 void http_metrics::request_done(std::string_view route, std::string_view method, unsigned status, double seconds,
                                 std::string_view source, std::uint64_t bytes) {
-  auto& s = series_for(route.empty() ? std::string_view() : route, method_label(method), status_class(status));
+  auto& s = series_for(route, method_label(method), status_class(status));
   s.requests->Increment();
   s.duration->Observe(seconds);
   if (bytes > 0) bytes_from(source).Increment(static_cast<double>(bytes));

@@ -34,12 +34,7 @@ bool is_quiet(const beast::error_code& ec) {
 template <class F>
 auto guarded(const route& r, request& req, F&& fn) -> decltype(fn()) {
   core::request_scope scope(req.context);
-  const auto started = std::chrono::steady_clock::now();
-  struct add_time {
-    core::request_context& c;
-    std::chrono::steady_clock::time_point from;
-    ~add_time() { c.handler_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - from).count(); }
-  } timing{req.context, started};
+  core::time_spent<&core::request_context::handler_seconds> timing;  // ends before the scope
   try {
     return fn();
   } catch (const api_error& e) {

@@ -152,11 +152,6 @@ pg_lease pg_pool::acquire() {
   }
 }
 
-pg_pool::timed_by_request::~timed_by_request() {
-  if (auto* r = core::current_request)
-    r->db_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-}
-
 // A slow statement in PostgreSQL's log (log_min_duration_statement, with %a in
 // log_line_prefix) or a row of pg_stat_activity then names the request it served.
 void pg_pool::tag_for_request(pqxx::connection& conn) {

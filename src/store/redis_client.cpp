@@ -187,13 +187,7 @@ void redis_client::checkin(std::unique_ptr<redis_connection> conn) {
 
 std::optional<std::vector<redis_reply>> redis_client::pipeline(
     const std::vector<std::vector<std::string>>& commands) {
-  struct timed {  // a request's Redis time, for the slow-request log
-    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    ~timed() {
-      if (auto* r = core::current_request)
-        r->redis_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    }
-  } timing;
+  core::time_spent<&core::request_context::redis_seconds> timing;  // for the slow-request log
   if (!breaker_.allow()) {
     stats().refused.Increment();
     return std::nullopt;

@@ -4,6 +4,7 @@
 // time spent in PostgreSQL and Redis, which the slow-request log reports. The session
 // owns one per request; request_scope makes it current on the thread running the
 // handler (the I/O thread or a worker), for the handler's duration.
+#include <chrono>
 #include <string_view>
 
 namespace tonearm::core {
@@ -28,6 +29,23 @@ class request_scope {
 
  private:
   request_context* previous_;
+};
+
+// Adds the time from construction to destruction to one field of the request current
+// then (nothing outside a request): e.g. time_spent<&request_context::db_seconds>.
+template <double request_context::*Field>
+class time_spent {
+ public:
+  time_spent() = default;
+  ~time_spent() {
+    if (current_request)
+      current_request->*Field += std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  }
+  time_spent(const time_spent&) = delete;
+  time_spent& operator=(const time_spent&) = delete;
+
+ private:
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace tonearm::core

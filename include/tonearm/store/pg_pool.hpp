@@ -12,6 +12,8 @@
 
 #include <pqxx/connection>
 
+#include "tonearm/core/request_context.hpp"
+
 namespace tonearm::store {
 
 // `url` (a postgresql:// URI or key=value settings) with the libpq settings that keep
@@ -63,7 +65,7 @@ class pg_pool {
   // request's database time.
   template <class F>
   auto with_connection(F&& fn) {
-    timed_by_request timing;
+    core::time_spent<&core::request_context::db_seconds> timing;
     for (int attempt = 0;; ++attempt) {
       auto lease = acquire();
       try {
@@ -83,10 +85,6 @@ class pg_pool {
 
  private:
   friend class pg_lease;
-  struct timed_by_request {
-    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    ~timed_by_request();
-  };
   // SET application_name to "tonearm <request id>" unless this connection has it.
   void tag_for_request(pqxx::connection& conn);
   void release(std::unique_ptr<pqxx::connection> conn);
