@@ -12,7 +12,7 @@
 #include <memory>
 #include <thread>
 
-#include "routes.hpp"
+#include "tonearm/app/routes.hpp"
 #include "tonearm/app/config.hpp"
 #include "tonearm/app/services.hpp"
 #include "tonearm/core/log_format.hpp"

@@ -1,8 +1,9 @@
 // The route table: paths onto the handlers services built.
-#include "routes.hpp"
+#include "tonearm/app/routes.hpp"
 
 #include <memory>
 
+#include "tonearm/app/openapi.hpp"
 #include "tonearm/metrics/metrics.hpp"
 #include "tonearm/web/static_files.hpp"
 
@@ -36,6 +37,7 @@ http::router build_routes(services& s) {
   r.add("GET", "/healthz", handle_healthz, execution::inline_io);
   r.add("GET", "/readyz", [&h = s.readyz](request& q) { return h(q); });
   if (s.cfg.metrics_host.empty()) r.add("GET", "/metrics", handle_metrics);
+  r.add("GET", "/v1/openapi.json", handle_openapi, execution::inline_io);
 
   // With anonymous_access off, search and streaming need a token too: with_auth
   // wraps a handler, recently_authed a fast path (on the I/O thread only when the

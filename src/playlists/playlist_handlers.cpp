@@ -46,8 +46,10 @@ playlist playlist_handlers::visible(const http::request& req, std::int64_t id) c
   return *p;
 }
 
-nlohmann::json playlist_handlers::items_page(const playlist& p, const http::request& req) const {
-  auto paging = http::paging_params(req, 100, 100);
+http::paging playlist_handlers::items_paging(const http::request& req) { return http::paging_params(req, 100, 100); }
+
+nlohmann::json playlist_handlers::items_page(const playlist& p, const http::paging& paging,
+                                             const http::request& req) const {
   auto rows = repo_.items(p.id, paging.limit, paging.offset);
   std::vector<std::int64_t> ids;
   for (const auto& r : rows) ids.push_back(r.song_id);
@@ -68,9 +70,10 @@ http::response playlist_handlers::create(const http::request& req) const {
   auto name = checked_name(http::required_string(body, "name"));
   auto description = checked_description(http::optional_string(body, "description").value_or(""));
   auto is_public = http::optional_bool(body, "public").value_or(true);
+  auto paging = items_paging(req);  // checked before anything is created
   auto p = repo_.create(me.id, name, description, is_public);
   auto j = playlist_json(p);
-  j["items"] = items_page(p, req);
+  j["items"] = items_page(p, paging, req);
   auto res = http::json_ok(201, j);
   res.headers.set("Location", "/v1/playlists/" + std::to_string(p.id));
   return res;
@@ -79,13 +82,13 @@ http::response playlist_handlers::create(const http::request& req) const {
 http::response playlist_handlers::get(const http::request& req) const {
   auto p = visible(req, http::path_id(req, "id", "playlist"));
   auto j = playlist_json(p);
-  j["items"] = items_page(p, req);
+  j["items"] = items_page(p, items_paging(req), req);
   return http::json_ok(200, j);
 }
 
 http::response playlist_handlers::items(const http::request& req) const {
   auto p = visible(req, http::path_id(req, "id", "playlist"));
-  return http::json_ok(200, items_page(p, req));
+  return http::json_ok(200, items_page(p, items_paging(req), req));
 }
 
 http::response playlist_handlers::update(const http::request& req) const {

@@ -64,6 +64,12 @@ TEST_F(PlaylistsTest, CreateReturnsTheFullShape) {
   EXPECT_EQ(call("POST", "/v1/playlists", token, {{"name", std::string(201, 'x')}}).status, 400);
   EXPECT_EQ(call("POST", "/v1/playlists", token, {{"name", "x"}, {"public", "yes"}}).status, 400);
   EXPECT_EQ(call("POST", "/v1/playlists", {}, {{"name", "anon"}}).status, 401);
+  // A bad items page is refused before anything is created.
+  EXPECT_EQ(call("POST", "/v1/playlists?limit=0", token, {{"name", "Refused"}}).status, 400);
+  auto mine = call("GET", "/v1/me/playlists?limit=50", token);
+  ASSERT_EQ(mine.status, 200);
+  for (const auto& p : mine.body["items"]) EXPECT_NE(p["name"], "Refused") << "created, then answered 400";
+  EXPECT_EQ(mine.body["total"], 2);
 }
 
 TEST_F(PlaylistsTest, AddAtPositionsWithRepeatsAndSongMetadata) {

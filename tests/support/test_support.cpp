@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -444,10 +446,36 @@ void http_connection::send_raw(const std::string& bytes) {
   }
 }
 
+namespace {
+
+// One line of JSON per reply in exchanges/<pid>.jsonl, written with one write(2) on an
+// O_APPEND descriptor, so the lines of concurrent requests never interleave.
+void record_exchange(const std::string& method, const std::string& target, const http_reply& reply) {
+  const char* dir = test_log_dir();
+  if (!dir) return;
+  std::string content_type = reply.header("Content-Type");
+  nlohmann::json line{{"method", method}, {"target", target}, {"status", reply.status},
+                      {"content_type", content_type}, {"body_bytes", reply.body.size()}};
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (test) line["test"] = std::string(test->test_suite_name()) + "." + test->name();
+  if (content_type.rfind("application/json", 0) == 0 && reply.body.size() <= 4 * 1024 * 1024) line["body"] = reply.body;
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string folder = std::string(dir) + "/exchanges";
+  ::mkdir(folder.c_str(), 0755);
+  int fd = ::open((folder + "/" + std::to_string(::getpid()) + ".jsonl").c_str(),
+                  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());
+  ::close(fd);
+}
+
+}  // namespace
+
 void http_connection::send_request(const std::string& method, const std::string& target,
                                    const std::vector<std::pair<std::string, std::string>>& headers,
                                    const std::string& body) {
   note_request_secrets(target, headers, body);
+  pending_.emplace_back(method, target);
   std::string out = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
@@ -505,6 +533,13 @@ http_reply http_connection::read_reply(bool head_request, std::chrono::milliseco
   }
   if (test_log_dir() && reply.body.size() <= 64 * 1024 && reply.body.find("token") != std::string::npos)
     note_secrets_in(nlohmann::json::parse(reply.body, nullptr, false));
+  if (!pending_.empty()) {
+    // An interim 1xx answers no request by itself: the final reply still comes.
+    if (reply.status >= 200) {
+      record_exchange(pending_.front().first, pending_.front().second, reply);
+      pending_.pop_front();
+    }
+  }
   return reply;
 }
 

@@ -48,6 +48,9 @@ class router {
   // HEAD matches a GET route when no HEAD route exists. When several patterns
   // match, the one with a literal segment earliest wins ("/a/current" over "/a/{id}").
   route_match match(std::string_view method, std::string_view path) const;
+  // Every route, in the order added (the OpenAPI contract test compares them with
+  // the document's paths).
+  const std::vector<route>& routes() const { return routes_; }
 
  private:
   std::vector<route> routes_;

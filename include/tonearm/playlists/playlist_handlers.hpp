@@ -4,6 +4,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "tonearm/accounts/auth.hpp"
+#include "tonearm/http/params.hpp"
 #include "tonearm/http/request.hpp"
 #include "tonearm/http/response.hpp"
 #include "tonearm/playlists/types.hpp"
@@ -33,7 +34,9 @@ class playlist_handlers final {
 
  private:
   // The items page of a visible playlist as a paging object of {"position","song","added_at"}.
-  nlohmann::json items_page(const playlist& p, const http::request& req) const;
+  // ?limit= (1..100, default 100) and ?offset= of an items page.
+  static http::paging items_paging(const http::request& req);
+  nlohmann::json items_page(const playlist& p, const http::paging& paging, const http::request& req) const;
   playlist visible(const http::request& req, std::int64_t id) const;
   store::playlist_repository& repo_;
   store::account_repository& users_;
