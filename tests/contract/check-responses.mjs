@@ -1,5 +1,6 @@
 // Every reply the e2e tests received, checked against docs/openapi.json: the path and
-// method are documented (or the reply is the 404/405 error an undocumented one gets),
+// method are documented (or the reply is an error an undocumented one gets: 404/405, or
+// 400/413/431/501 when the request is refused as it is read),
 // the status is documented for the operation (a success status explicitly; an error
 // may fall to `default`), the media type is one the document lists, and a JSON body
 // validates against the response's schema. Prints which operations the run exercised
@@ -63,8 +64,12 @@ function fail(rec, why) {
 }
 
 function checkError(rec, why) {
-  // An undocumented path or method: only the router's own error may answer it.
-  if (![400, 404, 405].includes(rec.status)) return fail(rec, `${why}, yet the reply is not 400/404/405`);
+  // An undocumented path or method: only an error the server gives before or at
+  // routing may answer it (the router's 404/405; 400, 413, 431 and 501 for a request
+  // refused as it is read).
+  const beforeRouting = [400, 404, 405, 413, 431, 501];
+  if (!beforeRouting.includes(rec.status))
+    return fail(rec, `${why}, yet the reply is not one of ${beforeRouting.join('/')}`);
   if (rec.body === undefined) return fail(rec, `${why}: the ${rec.status} has no JSON error body`);
   const validate = v.schemaAt('/components/schemas/Error');
   if (!validate(JSON.parse(rec.body))) fail(rec, `error body: ${v.errorsText(validate)}`);

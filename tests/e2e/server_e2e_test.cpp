@@ -106,6 +106,35 @@ TEST_F(ServerTest, HeadAnswersHeadersWithoutBody) {
   EXPECT_EQ(c.read_reply().status, 200);
 }
 
+TEST_F(ServerTest, OpenApiDocumentIsServedAsWrittenAndRevalidatedByItsETag) {
+  server_process srv(db.url(), shared_redis_url());
+  auto r = srv.get("/v1/openapi.json");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("Content-Type"), "application/json");
+  EXPECT_EQ(r.header("Cache-Control"), "no-cache");
+  std::ifstream file(std::string(TONEARM_SOURCE_DIR) + "/docs/openapi.json");
+  ASSERT_TRUE(file) << "docs/openapi.json";
+  auto written = json::parse(file);
+  auto served = json::parse(r.body);
+  EXPECT_EQ(served, written) << "the binary embeds an older docs/openapi.json: rebuild";
+  EXPECT_EQ(served["openapi"], "3.1.0");
+
+  auto etag = r.header("ETag");
+  ASSERT_FALSE(etag.empty());
+  http_connection c(srv.port());
+  c.send_request("GET", "/v1/openapi.json", {{"If-None-Match", "\"other\", " + etag}});
+  auto again = c.read_reply();
+  EXPECT_EQ(again.status, 304);
+  EXPECT_EQ(again.header("ETag"), etag);
+  EXPECT_TRUE(again.body.empty());
+  c.send_request("GET", "/v1/openapi.json", {{"If-None-Match", "\"other\""}});
+  EXPECT_EQ(c.read_reply().status, 200);
+  c.send_request("HEAD", "/v1/openapi.json");
+  auto head = c.read_reply(/*head_request=*/true);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("Content-Length"), std::to_string(r.body.size()));
+}
+
 TEST_F(ServerTest, HeaderOf64KiBIs431) {
   server_process srv(db.url(), shared_redis_url());
   http_connection c(srv.port());

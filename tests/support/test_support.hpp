@@ -167,8 +167,8 @@ struct http_reply {
 };
 
 // A raw TCP connection to the server, for tests that need exact bytes on the wire.
-// With TONEARM_TEST_LOG_DIR set, every reply to a request sent with send_request is
-// recorded in its exchanges/ directory (method, target, status, content type, a JSON
+// With TONEARM_TEST_LOG_DIR set, every reply of a server_process's port to a request
+// sent with send_request is recorded in its exchanges/ directory (method, target, status, content type, a JSON
 // body): after the last e2e test, ctest's openapi_responses checks them all against
 // docs/openapi.json (tests/contract/check-responses.mjs).
 class http_connection {
@@ -196,6 +196,8 @@ class http_connection {
   bool fill(std::chrono::steady_clock::time_point deadline);
   int fd_ = -1;
   std::string buffer_;
+  // Whether replies are recorded: the port is a tonearm server_process's.
+  bool recorded_;
   // Requests sent by send_request and not answered yet (method, target), oldest first:
   // each reply is recorded with its request for the OpenAPI contract check.
   std::deque<std::pair<std::string, std::string>> pending_;
