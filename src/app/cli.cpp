@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "tonearm/app/blob_backend.hpp"
 #include "tonearm/app/routes.hpp"
 #include "tonearm/app/config.hpp"
 #include "tonearm/app/services.hpp"
@@ -134,8 +135,8 @@ int cmd_ingest(const config& c, const std::vector<std::string>& dirs) {
   }
   migrate_with_retry(c, std::chrono::milliseconds(0));
   store::pg_pool db(c.database_url, 2, c.db_timeout);
-  std::filesystem::create_directories(c.blob_dir);
-  store::local_blob_store blobs(c.blob_dir);
+  auto blobs_owner = open_blob_store(c);
+  auto& blobs = *blobs_owner;
   store::catalog_writer writer(db);
   std::vector<std::filesystem::path> paths(dirs.begin(), dirs.end());
   bool tty = ::isatty(STDERR_FILENO) == 1;

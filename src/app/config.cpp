@@ -76,6 +76,11 @@ void set_log_level(config& c, const std::string& v) {
   throw std::invalid_argument("expected one of trace, debug, info, warn, error, critical, off");
 }
 
+// May be empty (unset).
+key_spec optional_text_key(std::string key, std::string config::*field) {
+  return {std::move(key), [=](config& c, const std::string& v) { c.*field = v; }};
+}
+
 key_spec bool_key(std::string key, bool config::*field) {
   return {std::move(key), [=](config& c, const std::string& v) {
             if (v == "true") c.*field = true;
@@ -91,6 +96,40 @@ const std::vector<key_spec>& keys() {
       text_key("database_url", "postgres", &config::database_url),
       text_key("redis_url", "redis://", &config::redis_url),
       text_key("blob_dir", "", &config::blob_dir),
+      {"blob_backend", [](config& c, const std::string& v) {
+         if (v != "local" && v != "s3") throw std::invalid_argument("expected local or s3");
+         c.blob_backend = v;
+       }},
+      {"s3_endpoint", [](config& c, const std::string& v) {
+         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+           throw std::invalid_argument("expected a URL starting with http:// or https://");
+         if (v.find('@') != std::string::npos) throw std::invalid_argument("expected no credentials in the URL");
+         c.s3_endpoint = v;
+       }},
+      text_key("s3_region", "", &config::s3_region),
+      {"s3_bucket", [](config& c, const std::string& v) {
+         // S3's rules for bucket names: 3..63 of a-z 0-9 . -, starting and ending
+         // with a letter or digit.
+         bool ok = v.size() >= 3 && v.size() <= 63;
+         for (char ch : v) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-');
+         ok = ok && v.front() != '.' && v.front() != '-' && v.back() != '.' && v.back() != '-';
+         if (!ok) throw std::invalid_argument("expected a bucket name (3 to 63 of a-z, 0-9, '.', '-')");
+         c.s3_bucket = v;
+       }},
+      {"s3_prefix", [](config& c, const std::string& v) {
+         if (!v.empty() && (v.front() == '/' || v.find("//") != std::string::npos))
+           throw std::invalid_argument("expected a key prefix such as blobs/ (no leading '/', no '//')");
+         c.s3_prefix = v;
+       }},
+      bool_key("s3_path_style", &config::s3_path_style),
+      ms_key("s3_timeout_ms", 10, 600000, &config::s3_timeout),
+      optional_text_key("s3_access_key_id", &config::s3_access_key_id),
+      optional_text_key("s3_secret_access_key", &config::s3_secret_access_key),
+      optional_text_key("s3_session_token", &config::s3_session_token),
+      text_key("chunk_cache_dir", "", &config::chunk_cache_dir),
+      int_key("chunk_cache_bytes", 16LL << 20, 1LL << 50,
+              [](config& c, long long n) { c.chunk_cache_bytes = static_cast<std::uint64_t>(n); }),
+      int_key("s3_chunk_bytes", 64 << 10, 64 << 20, [](config& c, long long n) { c.s3_chunk_bytes = static_cast<std::size_t>(n); }),
       text_key("web_dir", "", &config::web_dir),
       {"log_level", set_log_level},
       {"log_format", [](config& c, const std::string& v) {
@@ -194,6 +233,23 @@ config load_config(const std::string& file_text, const std::map<std::string, std
       throw config_error("unknown environment variable " + name);
     }
     apply(c, *spec, value, name);
+  }
+  // The standard AWS variables when the keys are unset (as every AWS SDK reads them).
+  auto from_env = [&](std::string& field, const char* name) {
+    if (!field.empty()) return;
+    if (auto it = env.find(name); it != env.end()) field = it->second;
+  };
+  from_env(c.s3_access_key_id, "AWS_ACCESS_KEY_ID");
+  from_env(c.s3_secret_access_key, "AWS_SECRET_ACCESS_KEY");
+  from_env(c.s3_session_token, "AWS_SESSION_TOKEN");
+  if (c.blob_backend == "s3") {
+    if (c.s3_endpoint.empty()) throw config_error("blob_backend s3 needs s3_endpoint (TONEARM_S3_ENDPOINT)");
+    if (c.s3_bucket.empty()) throw config_error("blob_backend s3 needs s3_bucket (TONEARM_S3_BUCKET)");
+    if (c.s3_access_key_id.empty() || c.s3_secret_access_key.empty())
+      throw config_error("blob_backend s3 needs credentials: s3_access_key_id and s3_secret_access_key, or "
+                         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    if (!c.s3_path_style && c.s3_bucket.find('.') != std::string::npos)
+      throw config_error("s3_path_style false needs a bucket name without '.' (it becomes a host name label)");
   }
   return c;
 }

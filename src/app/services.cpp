@@ -1,5 +1,6 @@
 // Builds the shared parts from the configuration.
 #include "tonearm/app/services.hpp"
+#include "tonearm/app/blob_backend.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -18,7 +19,8 @@ services::services(const config& c)
     : cfg(c),
       db(c.database_url, static_cast<std::size_t>(c.db_pool_size), c.db_timeout),
       redis(redis_options_for(c)),
-      blobs(c.blob_dir),
+      blob_owner(open_blob_store(c)),
+      blobs(*blob_owner),
       catalog(db),
       search(catalog, c.search_refresh, c.search_popularity_refresh),
       plays(redis, c.play_dedup),

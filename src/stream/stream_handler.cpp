@@ -31,12 +31,14 @@ namespace tonearm::stream {
 
 namespace {
 
-// The blob store's bytes, read with pread from the page cache.
+// The blob store's bytes: pread from the page cache (local), or chunks of an object
+// store read through the chunk cache (S3: blocking, so read on the blocking pool).
 class blob_body final : public segmented_body {
  public:
   blob_body(std::unique_ptr<store::blob_reader> reader, std::vector<body_segment> segments)
       : segmented_body(std::move(segments)), reader_(std::move(reader)) {}
   std::string_view origin() const override { return "blob_store"; }
+  bool blocking() const override { return reader_->blocking(); }
   // One range of a local file (not multipart): the session can sendfile it.
   std::optional<file_region> file() const override {
     if (reader_->native_handle() < 0) return std::nullopt;

@@ -65,6 +65,18 @@ std::string tonearm_binary() {
 
 std::string test_audio_dir() { return required_env("TONEARM_TEST_AUDIO_DIR"); }
 
+s3_server shared_s3() {
+  s3_server s;
+  s.endpoint = required_env("TONEARM_TEST_S3_ENDPOINT");
+  s.port = std::stoi(s.endpoint.substr(s.endpoint.rfind(':') + 1));
+  s.access_key_id = required_env("TONEARM_TEST_S3_ACCESS_KEY_ID");
+  s.secret_access_key = required_env("TONEARM_TEST_S3_SECRET_ACCESS_KEY");
+  s.region = required_env("TONEARM_TEST_S3_REGION");
+  s.bucket = required_env("TONEARM_TEST_S3_BUCKET");
+  note_secret(s.secret_access_key);  // must never reach a log
+  return s;
+}
+
 void ingest_test_audio(const std::vector<std::string>& files, const std::string& dir, const std::string& database_url,
                        const std::string& blob_dir) {
   for (const auto& f : files) std::filesystem::copy_file(std::filesystem::path(test_audio_dir()) / f, std::filesystem::path(dir) / f);
@@ -138,9 +150,12 @@ void tcp_proxy::cut() {
   for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
 }
 
+void tcp_proxy::stall() { stalled_ = true; }
+
 void tcp_proxy::restore() {
   std::lock_guard lock(mutex_);
   cut_ = false;
+  stalled_ = false;
 }
 
 void tcp_proxy::accept_loop() {
@@ -178,6 +193,10 @@ void tcp_proxy::accept_loop() {
 void tcp_proxy::pump(int client, int upstream) {
   char buf[16384];
   for (bool done = false; !done && !stop_;) {
+    if (stalled_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     pollfd p[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
     if (::poll(p, 2, 50) <= 0) continue;
     for (int i = 0; i < 2 && !done; ++i) {

@@ -22,6 +22,15 @@ std::string shared_redis_url();     // TONEARM_TEST_REDIS_URL
 std::string tonearm_binary();       // TONEARM_BIN, default build/tonearm
 std::string test_audio_dir();       // TONEARM_TEST_AUDIO_DIR: files from scripts/make-demo-audio
 
+// The S3 server scripts/test starts (scripts/s3-server: OpenStack Swift's S3 API):
+// TONEARM_TEST_S3_ENDPOINT, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY, _REGION, _BUCKET.
+struct s3_server {
+  std::string endpoint;  // http://127.0.0.1:PORT
+  int port = 0;
+  std::string access_key_id, secret_access_key, region, bucket;
+};
+s3_server shared_s3();
+
 // A fresh directory under TMPDIR, removed with its contents at destruction.
 class temp_dir {
  public:
@@ -95,8 +104,9 @@ class silent_server {
 };
 
 // A TCP proxy on 127.0.0.1 to a local port: cut() drops every connection through it
-// and turns new ones away (a database restarting or a network partition), restore()
-// lets them through again.
+// and turns new ones away (a database restarting or a network partition); stall()
+// keeps every connection open but moves no byte either way (a server that hangs, a
+// black-holed route); restore() lets bytes through again.
 class tcp_proxy {
  public:
   explicit tcp_proxy(int target_port);
@@ -105,6 +115,7 @@ class tcp_proxy {
   tcp_proxy& operator=(const tcp_proxy&) = delete;
   int port() const { return port_; }
   void cut();
+  void stall();
   void restore();
 
  private:
@@ -114,7 +125,7 @@ class tcp_proxy {
   int target_port_;
   int listen_fd_ = -1;
   int port_ = 0;
-  std::atomic<bool> stop_{false}, cut_{false};
+  std::atomic<bool> stop_{false}, cut_{false}, stalled_{false};
   std::mutex mutex_;
   std::vector<int> open_;  // both ends of every live connection
   std::vector<std::thread> pumps_;

@@ -20,6 +20,22 @@ struct config {
   std::string database_url = "postgresql://postgres@127.0.0.1:5432/tonearm";
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string blob_dir = ".run/blobs";
+  // Where audio lives: "local" (blob_dir) or "s3" (an S3-compatible object store; its
+  // chunks cached in chunk_cache_dir).
+  std::string blob_backend = "local";
+  std::string s3_endpoint;  // http(s)://host[:port]
+  std::string s3_region = "us-east-1";
+  std::string s3_bucket;
+  std::string s3_prefix = "blobs/";  // keys are s3_prefix + the blob's SHA-256
+  bool s3_path_style = true;         // false: virtual-hosted style (bucket.host)
+  std::chrono::milliseconds s3_timeout{10000};  // one store call, retries included
+  // Credentials; unset: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
+  std::string s3_access_key_id;
+  std::string s3_secret_access_key;
+  std::string s3_session_token;
+  std::string chunk_cache_dir = ".run/chunk-cache";
+  std::uint64_t chunk_cache_bytes = 4ULL << 30;
+  std::size_t s3_chunk_bytes = 1 << 20;
   std::string web_dir = "web";
   std::string log_level = "info";
   std::string log_format = "text";  // text | json (one object per line)

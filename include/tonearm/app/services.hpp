@@ -38,7 +38,8 @@ struct services {
   app::config cfg;
   store::pg_pool db;
   store::redis_client redis;
-  store::local_blob_store blobs;
+  std::unique_ptr<store::blob_store> blob_owner;  // blob_backend: local or s3
+  store::blob_store& blobs;
   store::catalog_repository catalog;
   catalog::search_service search;
   stream::play_counter plays;

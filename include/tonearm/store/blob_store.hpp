@@ -1,5 +1,5 @@
-// Audio bytes by content key (SHA-256 hex). A local directory today; the interface is
-// what an S3-backed store would implement.
+// Audio bytes by content key (SHA-256 hex): a local directory (local_blob_store) or an
+// S3-compatible object store read through a disk chunk cache (s3_blob_store).
 #pragma once
 
 #include <cstddef>
@@ -28,6 +28,9 @@ class blob_reader {
   // A file descriptor of the bytes that the kernel can send from (sendfile), or -1
   // when the store has none (a remote store). Owned by the reader.
   virtual int native_handle() const { return -1; }
+  // True when read() may wait on the network (a remote store): the session then reads
+  // on the blocking pool, never on an I/O thread.
+  virtual bool blocking() const { return false; }
 };
 
 class blob_store {

@@ -6,6 +6,73 @@
 namespace tonearm::app {
 namespace {
 
+TEST(Config, S3BackendDefaultsAndKeys) {
+  auto c = load_config("", {});
+  EXPECT_EQ(c.blob_backend, "local");
+  EXPECT_EQ(c.s3_region, "us-east-1");
+  EXPECT_EQ(c.s3_prefix, "blobs/");
+  EXPECT_TRUE(c.s3_path_style);
+  EXPECT_EQ(c.chunk_cache_dir, ".run/chunk-cache");
+  EXPECT_EQ(c.chunk_cache_bytes, 4ULL << 30);
+  EXPECT_EQ(c.s3_chunk_bytes, 1u << 20);
+  c = load_config(R"({"blob_backend":"s3","s3_endpoint":"https://s3.eu-west-1.amazonaws.com","s3_region":"eu-west-1",
+                      "s3_bucket":"my-audio","s3_prefix":"","s3_path_style":false,"s3_timeout_ms":3000,
+                      "s3_access_key_id":"AKID","s3_secret_access_key":"secret","chunk_cache_bytes":1073741824,
+                      "s3_chunk_bytes":2097152})",
+                  {});
+  EXPECT_EQ(c.blob_backend, "s3");
+  EXPECT_EQ(c.s3_endpoint, "https://s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(c.s3_bucket, "my-audio");
+  EXPECT_EQ(c.s3_prefix, "");
+  EXPECT_FALSE(c.s3_path_style);
+  EXPECT_EQ(c.s3_timeout, std::chrono::milliseconds(3000));
+  EXPECT_EQ(c.chunk_cache_bytes, 1ULL << 30);
+  EXPECT_EQ(c.s3_chunk_bytes, 2u << 20);
+}
+
+TEST(Config, S3CredentialsFromTheKeysElseTheStandardAwsVariables) {
+  std::map<std::string, std::string> aws{{"AWS_ACCESS_KEY_ID", "AKIAENV"},
+                                         {"AWS_SECRET_ACCESS_KEY", "envsecret"},
+                                         {"AWS_SESSION_TOKEN", "envtoken"}};
+  auto c = load_config(R"({"blob_backend":"s3","s3_endpoint":"http://127.0.0.1:9000","s3_bucket":"b12"})", aws);
+  EXPECT_EQ(c.s3_access_key_id, "AKIAENV");
+  EXPECT_EQ(c.s3_secret_access_key, "envsecret");
+  EXPECT_EQ(c.s3_session_token, "envtoken");
+  aws["TONEARM_S3_ACCESS_KEY_ID"] = "AKIAKEY";
+  aws["TONEARM_S3_SECRET_ACCESS_KEY"] = "keysecret";
+  c = load_config(R"({"blob_backend":"s3","s3_endpoint":"http://127.0.0.1:9000","s3_bucket":"b12"})", aws);
+  EXPECT_EQ(c.s3_access_key_id, "AKIAKEY");
+  EXPECT_EQ(c.s3_secret_access_key, "keysecret");
+}
+
+TEST(Config, S3BackendRefusesWhatItCannotUseNamingTheKey) {
+  auto message = [](const std::string& file, std::map<std::string, std::string> env = {}) {
+    try {
+      load_config(file, env);
+    } catch (const config_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(R"({"blob_backend":"s4"})").find("blob_backend"), std::string::npos);
+  EXPECT_NE(message(R"({"blob_backend":"s3","s3_bucket":"b12"})").find("s3_endpoint"), std::string::npos);
+  EXPECT_NE(message(R"({"blob_backend":"s3","s3_endpoint":"http://h:1"})").find("s3_bucket"), std::string::npos);
+  EXPECT_NE(message(R"({"blob_backend":"s3","s3_endpoint":"http://h:1","s3_bucket":"b12"})").find("credentials"),
+            std::string::npos);
+  for (const char* bad : {"ftp://h", "h:9000", "http://key:secret@h"})
+    EXPECT_NE(message(std::string(R"({"s3_endpoint":")") + bad + "\"}").find("s3_endpoint"), std::string::npos) << bad;
+  for (const char* bad : {"ab", "Upper", "-dash", "dot.", "under_score", "a b c"})
+    EXPECT_NE(message(std::string(R"({"s3_bucket":")") + bad + "\"}").find("s3_bucket"), std::string::npos) << bad;
+  EXPECT_NE(message(R"({"s3_prefix":"/blobs/"})").find("s3_prefix"), std::string::npos);
+  EXPECT_NE(message(R"({"s3_chunk_bytes":1000})").find("s3_chunk_bytes"), std::string::npos);
+  EXPECT_NE(message(R"({"blob_backend":"s3","s3_endpoint":"http://h:1","s3_bucket":"a.b","s3_path_style":false,
+                        "s3_access_key_id":"k","s3_secret_access_key":"s"})")
+                .find("s3_path_style"),
+            std::string::npos);
+  // A secret in a bad value is never echoed: credentials take any text.
+  EXPECT_EQ(message(R"({"s3_secret_access_key":"any/thing+at=all"})"), "no error");
+}
+
 TEST(Config, DefaultsWithoutFileOrEnvironment) {
   auto c = load_config("", {});
   EXPECT_EQ(c.listen_host, "127.0.0.1");
