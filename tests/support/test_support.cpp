@@ -1,6 +1,7 @@
 // Test helpers: processes, sockets, scratch databases, own Redis servers.
 #include "test_support.hpp"
 #include "tonearm/core/environment.hpp"
+#include "tonearm/s3/client.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -77,11 +78,70 @@ s3_server shared_s3() {
   return s;
 }
 
+bool testing_s3_backend() {
+  const char* v = std::getenv("TONEARM_TEST_BLOB_BACKEND");
+  return v && std::string(v) == "s3";
+}
+
+namespace {
+
+std::string s3_prefix_for(const std::string& blob_dir) {
+  return "e2e/" + std::filesystem::path(blob_dir).filename().string() + "/";
+}
+
+s3::client s3_client_for_tests() {
+  auto s = shared_s3();
+  s3::client_config c;
+  c.endpoint = s.endpoint;
+  c.region = s.region;
+  c.bucket = s.bucket;
+  c.creds = {s.access_key_id, s.secret_access_key, ""};
+  return s3::client(c);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> blob_backend_settings(const std::string& blob_dir) {
+  std::map<std::string, std::string> out{{"TONEARM_BLOB_DIR", blob_dir}};
+  if (!testing_s3_backend()) return out;
+  auto s = shared_s3();
+  out["TONEARM_BLOB_BACKEND"] = "s3";
+  out["TONEARM_S3_ENDPOINT"] = s.endpoint;
+  out["TONEARM_S3_REGION"] = s.region;
+  out["TONEARM_S3_BUCKET"] = s.bucket;
+  out["TONEARM_S3_ACCESS_KEY_ID"] = s.access_key_id;
+  out["TONEARM_S3_SECRET_ACCESS_KEY"] = s.secret_access_key;
+  out["TONEARM_S3_PREFIX"] = s3_prefix_for(blob_dir);
+  out["TONEARM_CHUNK_CACHE_DIR"] = blob_dir + "-chunk-cache";
+  return out;
+}
+
+void store_test_blob(const std::string& blob_dir, const std::string& key, const std::string& file) {
+  if (testing_s3_backend()) {
+    s3_client_for_tests().put_file(s3_prefix_for(blob_dir) + key, file);
+    std::filesystem::remove(file);
+    return;
+  }
+  auto dir = std::filesystem::path(blob_dir) / key.substr(0, 2) / key.substr(2, 2);
+  std::filesystem::create_directories(dir);
+  std::filesystem::rename(file, dir / key);
+}
+
+void remove_test_blob(const std::string& blob_dir, const std::string& key) {
+  if (testing_s3_backend()) {
+    s3_client_for_tests().remove(s3_prefix_for(blob_dir) + key);
+    return;
+  }
+  std::filesystem::remove(std::filesystem::path(blob_dir) / key.substr(0, 2) / key.substr(2, 2) / key);
+}
+
 void ingest_test_audio(const std::vector<std::string>& files, const std::string& dir, const std::string& database_url,
                        const std::string& blob_dir) {
   for (const auto& f : files) std::filesystem::copy_file(std::filesystem::path(test_audio_dir()) / f, std::filesystem::path(dir) / f);
-  auto r = run_command({tonearm_binary(), "ingest", dir},
-                       {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", database_url}, {"TONEARM_BLOB_DIR", blob_dir}});
+  auto env = blob_backend_settings(blob_dir);
+  env["TONEARM_CONFIG"] = "/dev/null";
+  env["TONEARM_DATABASE_URL"] = database_url;
+  auto r = run_command({tonearm_binary(), "ingest", dir}, env);
   if (r.status != 0) throw std::runtime_error("ingest failed:\n" + r.output);
 }
 
@@ -614,6 +674,8 @@ server_process::server_process(const std::string& database_url, const std::strin
   settings.emplace("TONEARM_LOG_LEVEL", "info");
   settings.emplace("TONEARM_THREADS", "2");
   settings.emplace("TONEARM_CONFIG", "/dev/null");  // defaults + env only
+  if (auto dir = settings.find("TONEARM_BLOB_DIR"); dir != settings.end())
+    for (auto& [k, v] : blob_backend_settings(dir->second)) settings.emplace(k, v);
   launcher.push_back(tonearm_binary());
   launcher.push_back("serve");
   proc_ = std::make_unique<child_process>(launcher, settings);

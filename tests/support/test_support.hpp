@@ -31,6 +31,20 @@ struct s3_server {
 };
 s3_server shared_s3();
 
+// The blob backend the e2e tests run against. With TONEARM_TEST_BLOB_BACKEND=s3 (the
+// "s3:" copies of the stream tests in ctest), the blobs of a test's blob_dir live in
+// the S3 server under a prefix of their own (e2e/<the dir's name>/) and blob_dir stays
+// empty; server_process and ingest_test_audio add the settings by themselves wherever
+// TONEARM_BLOB_DIR is given.
+bool testing_s3_backend();
+// TONEARM_BLOB_DIR, and for s3 TONEARM_BLOB_BACKEND, TONEARM_S3_* and
+// TONEARM_CHUNK_CACHE_DIR.
+std::map<std::string, std::string> blob_backend_settings(const std::string& blob_dir);
+// Puts the file at `file` (moved away) under `key` in the blob store of `blob_dir`,
+// and takes a blob out of it: for tests that make or break blobs by hand.
+void store_test_blob(const std::string& blob_dir, const std::string& key, const std::string& file);
+void remove_test_blob(const std::string& blob_dir, const std::string& key);
+
 // A fresh directory under TMPDIR, removed with its contents at destruction.
 class temp_dir {
  public:
