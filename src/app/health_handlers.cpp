@@ -19,6 +19,7 @@ http::response readyz_handler::operator()(const http::request&) const {
     postgres = std::string("unreachable: ") + e.what();
   }
   std::string redis = redis_.ping() ? "ok" : "unreachable: " + redis_.last_error();
+  std::string blob_store = blobs_.check();
   // Out of file descriptors: new clients are turned away, so a balancer should send
   // them elsewhere until some close.
   const auto& conns = connections_;
@@ -26,11 +27,12 @@ http::response readyz_handler::operator()(const http::request&) const {
                                 ? "exhausted: " + std::to_string(conns.shed.load()) + " connections closed unanswered"
                                 : "ok";
 
-  nlohmann::json checks{{"postgres", postgres}, {"redis", redis}, {"descriptors", descriptors}};
+  nlohmann::json checks{{"postgres", postgres}, {"redis", redis}, {"blob_store", blob_store}, {"descriptors", descriptors}};
   http::response res;
   std::vector<std::string> failed;
   if (postgres != "ok") failed.push_back("postgres unreachable");
   if (redis != "ok") failed.push_back("redis unreachable");
+  if (blob_store != "ok") failed.push_back("blob store " + blob_store.substr(0, blob_store.find(':')));
   if (descriptors != "ok") failed.push_back("out of file descriptors");
   if (failed.empty()) {
     res = http::json_response(200, nlohmann::json{{"status", "ready"}, {"checks", checks}}.dump());

@@ -33,7 +33,7 @@ services::services(const config& c)
       limiter(redis, c.login_window),
       tokens(redis, c.token_cache),
       auth(users, &tokens),
-      readyz(db, redis, connections),
+      readyz(db, redis, blobs, connections),
       catalog_api(catalog, search),
       streamer(catalog, directory, blobs, recorder, hot),
       charts(catalog, plays, recorder),

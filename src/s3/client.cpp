@@ -389,7 +389,7 @@ void client::check_bucket() {
   try {
     impl_->send(out);
   } catch (const error& e) {
-    if (e.status() == 404) throw error(404, "NoSuchBucket", "S3 bucket " + impl_->config.bucket + " does not exist");
+    if (e.status() == 404) throw error(404, "NoSuchBucket", "HeadBucket: 404 NoSuchBucket: " + impl_->config.bucket + " does not exist");
     if (e.status() != 400 && e.status() != 403) throw;
     // HEAD has no body to name the problem: ask with a GET (ListObjectsV2 of nothing).
     outgoing probe;

@@ -126,6 +126,12 @@ std::unique_ptr<blob_reader> local_blob_store::open(std::string_view key) const 
   return std::make_unique<local_blob_reader>(open_->add(key, std::move(f)));
 }
 
+std::string local_blob_store::check() const {
+  if (::access(root_.c_str(), R_OK | X_OK) != 0)
+    return std::string("unreachable: ") + root_.string() + ": " + std::strerror(errno);
+  return "ok";
+}
+
 bool local_blob_store::put_file(std::string_view key, const std::filesystem::path& source) {
   auto target = path_for(key);
   if (exists(key)) return false;

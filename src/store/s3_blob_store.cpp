@@ -279,6 +279,15 @@ std::optional<std::uint64_t> s3_blob_store::stored_size(std::string_view key) co
   return got->size;
 }
 
+std::string s3_blob_store::check() const {
+  try {
+    impl_->client->check_bucket();
+    return "ok";
+  } catch (const s3::error& e) {
+    return std::string(e.transport() ? "unreachable: " : "refused: ") + e.what();
+  }
+}
+
 s3::client& s3_blob_store::client() const { return *impl_->client; }
 
 s3_blob_stats s3_blob_store::stats() const {

@@ -35,6 +35,7 @@ TEST_F(ServerTest, ReadyzIsReadyWhenPostgresAndRedisAreUp) {
   auto body = json::parse(r.body);
   EXPECT_EQ(body["checks"]["postgres"], "ok");
   EXPECT_EQ(body["checks"]["redis"], "ok");
+  EXPECT_EQ(body["checks"]["blob_store"], "ok");
 }
 
 TEST_F(ServerTest, ReadyzIs503NamingRedisWhenRedisIsStopped) {

@@ -1,10 +1,11 @@
-// GET /healthz (process alive) and GET /readyz (PostgreSQL and Redis reachable,
-// file descriptors left).
+// GET /healthz (process alive) and GET /readyz (PostgreSQL, Redis and the blob store
+// reachable, file descriptors left).
 #pragma once
 
 #include "tonearm/http/request.hpp"
 #include "tonearm/http/response.hpp"
 #include "tonearm/http/server.hpp"
+#include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/pg_pool.hpp"
 #include "tonearm/store/redis_client.hpp"
 
@@ -14,15 +15,17 @@ http::response handle_healthz(const http::request& req);
 
 class readyz_handler final {
  public:
-  readyz_handler(store::pg_pool& db, store::redis_client& redis, const http::connection_stats& connections)
-      : db_(db), redis_(redis), connections_(connections) {}
-  // 200 {"status":"ready","checks":{"postgres":"ok","redis":"ok","descriptors":"ok"}};
+  readyz_handler(store::pg_pool& db, store::redis_client& redis, const store::blob_store& blobs,
+                 const http::connection_stats& connections)
+      : db_(db), redis_(redis), blobs_(blobs), connections_(connections) {}
+  // 200 {"status":"ready","checks":{"postgres":"ok","redis":"ok","blob_store":"ok","descriptors":"ok"}};
   // 503 with the JSON error shape naming what failed, plus the same "checks" object.
   http::response operator()(const http::request& req) const;
 
  private:
   store::pg_pool& db_;
   store::redis_client& redis_;
+  const store::blob_store& blobs_;
   const http::connection_stats& connections_;
 };
 

@@ -43,6 +43,9 @@ class blob_store {
   // a crash leaves either no blob or the whole blob. Returns false when it was
   // already there (nothing written). Throws std::runtime_error on I/O errors.
   virtual bool put_file(std::string_view key, const std::filesystem::path& source) = 0;
+  // For /readyz: "ok", or what is wrong ("unreachable: ..." for a store that does not
+  // answer, "refused: ..." for one that answers no).
+  virtual std::string check() const = 0;
 };
 
 // Blobs at ROOT/ab/cd/abcd…: two levels of 256 folders keep directories small.
@@ -56,6 +59,7 @@ class local_blob_store final : public blob_store {
   bool exists(std::string_view key) const override;
   std::unique_ptr<blob_reader> open(std::string_view key) const override;
   bool put_file(std::string_view key, const std::filesystem::path& source) override;
+  std::string check() const override;  // the directory is there and readable
   std::filesystem::path path_for(std::string_view key) const;
 
  private:

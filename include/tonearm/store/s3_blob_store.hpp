@@ -48,6 +48,9 @@ class s3_blob_store final : public blob_store {
   bool put_file(std::string_view key, const std::filesystem::path& source,
                 const std::function<void(std::uint64_t)>& progress);
 
+  // HeadBucket: the bucket answers and takes our signature.
+  std::string check() const override;
+
   // Size of the object of `key` as the store reports it (HEAD, not cached): nullopt
   // when missing. For `tonearm blobs check`.
   std::optional<std::uint64_t> stored_size(std::string_view key) const;
