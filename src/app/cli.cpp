@@ -6,7 +6,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
+#include <mutex>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -22,6 +25,7 @@
 #include "tonearm/catalog/ingest.hpp"
 #include "tonearm/store/catalog_writer.hpp"
 #include "tonearm/store/migrations.hpp"
+#include "tonearm/store/s3_blob_store.hpp"
 
 #include <sodium.h>
 #include <sys/resource.h>
@@ -45,6 +49,12 @@ Usage:
   tonearm migrate [--config FILE]   apply database migrations and exit
   tonearm ingest  [--config FILE] DIR...
                                     add the tagged audio files under DIR to the catalog
+  tonearm blobs push [--config FILE] [DIR]
+                                    copy a local blob directory (DIR, default blob_dir)
+                                    into the S3 bucket (blob_backend s3); resumable
+  tonearm blobs check [--config FILE]
+                                    check that every song's blob is in the blob store
+                                    with the catalog's size; name those that are not
   tonearm --help | --version
 
 Configuration comes from FILE (default: config/tonearm.json if present, or the
@@ -150,6 +160,137 @@ int cmd_ingest(const config& c, const std::vector<std::string>& dirs) {
   return 0;
 }
 
+// Files of a local blob directory (ROOT/ab/cd/<sha256>): what `blobs push` copies.
+std::vector<std::pair<std::string, std::filesystem::path>> local_blobs(const std::filesystem::path& root) {
+  std::vector<std::pair<std::string, std::filesystem::path>> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    auto name = e.path().filename().string();
+    if (e.is_regular_file() && store::valid_blob_key(name)) out.emplace_back(name, e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// tonearm blobs push [DIR]: every blob of a local blob directory (default blob_dir)
+// into the S3 bucket. Blobs already there (same size) are skipped, so it is idempotent
+// and an interrupted push goes on where it stopped; four uploads at a time.
+int cmd_blobs_push(const config& c, const std::string& dir_arg) {
+  if (c.blob_backend != "s3") {
+    std::cerr << "tonearm: blobs push copies a local blob directory into the S3 bucket: set blob_backend to s3 "
+                 "and the s3_* keys (the directory: DIR, or blob_dir)\n";
+    return 2;
+  }
+  std::filesystem::path dir = dir_arg.empty() ? std::filesystem::path(c.blob_dir) : std::filesystem::path(dir_arg);
+  if (!std::filesystem::is_directory(dir)) {
+    std::cerr << "tonearm: blobs push: " << dir.string() << " is not a directory\n";
+    return 2;
+  }
+  auto owner = open_blob_store(c);
+  auto* s3_store = dynamic_cast<store::s3_blob_store*>(owner.get());
+  auto files = local_blobs(dir);
+  std::uint64_t total = 0;
+  for (const auto& [key, path] : files) total += std::filesystem::file_size(path);
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::uint64_t> done_bytes{0};
+  std::atomic<int> uploaded{0}, present{0}, failed{0};
+  std::mutex print;
+  bool tty = ::isatty(STDERR_FILENO) == 1;
+  auto started = std::chrono::steady_clock::now();
+  auto report = [&](const std::string& line) {
+    std::lock_guard lock(print);
+    double mb = static_cast<double>(done_bytes.load()) / 1e6;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::size_t n = static_cast<std::size_t>(uploaded + present + failed);
+    if (tty && line.empty()) {
+      const int width = 30;
+      int filled = total ? static_cast<int>(width * static_cast<double>(done_bytes.load()) / static_cast<double>(total)) : width;
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu blobs  %.1f/%.1f MB  %.1f MB/s ", std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), n, files.size(), mb, static_cast<double>(total) / 1e6,
+                   secs > 0 ? mb / secs : 0.0);
+    } else if (!line.empty()) {
+      std::fprintf(stderr, "%sblobs push %zu/%zu: %s\n", tty ? "\n" : "", n, files.size(), line.c_str());
+    }
+    std::fflush(stderr);
+  };
+  auto work = [&] {
+    for (std::size_t i; (i = next++) < files.size();) {
+      const auto& [key, path] = files[i];
+      auto size = std::filesystem::file_size(path);
+      try {
+        std::uint64_t sent = 0;
+        bool put = s3_store->put_file(key, path, [&](std::uint64_t n) {
+          done_bytes += n - sent;
+          sent = n;
+          report("");
+        });
+        done_bytes += size - sent;
+        if (put) ++uploaded;
+        else ++present;
+        report(tty ? "" : key + (put ? " uploaded" : " already there"));
+      } catch (const std::exception& e) {
+        done_bytes += size;
+        ++failed;
+        report(key + " failed: " + e.what());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  if (tty) std::fprintf(stderr, "\n");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("blobs push: %d uploaded, %d already there, %d failed, %.1f MB, %.1f s\n", uploaded.load(), present.load(),
+              failed.load(), static_cast<double>(total) / 1e6, secs);
+  return failed ? 1 : 0;
+}
+
+// tonearm blobs check: every song's blob is in the blob store with the catalog's size;
+// names those that are not. Exit status 1 when any is missing or of another size.
+int cmd_blobs_check(const config& c) {
+  store::pg_pool db(c.database_url, 8, c.db_timeout);
+  store::catalog_writer writer(db);
+  auto blobs = open_blob_store(c);
+  std::atomic<int> missing{0}, wrong{0};
+  std::int64_t checked = 0, after = 0;
+  std::mutex print;
+  for (;;) {
+    auto page = writer.song_blobs(after, 1000);
+    if (page.empty()) break;
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i; (i = next++) < page.size();) {
+        const auto& s = page[i];
+        std::string problem;
+        try {
+          auto r = store::valid_blob_key(s.blob_key) ? blobs->open(s.blob_key) : nullptr;
+          if (!r) {
+            problem = "missing";
+            ++missing;
+          } else if (r->size() != static_cast<std::uint64_t>(s.byte_size)) {
+            problem = "has " + std::to_string(r->size()) + " bytes, the catalog says " + std::to_string(s.byte_size);
+            ++wrong;
+          }
+        } catch (const std::exception& e) {
+          problem = std::string("not checked: ") + e.what();
+          ++missing;
+        }
+        if (!problem.empty()) {
+          std::lock_guard lock(print);
+          std::printf("song %lld: blob %s %s\n", static_cast<long long>(s.id), s.blob_key.c_str(), problem.c_str());
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) threads.emplace_back(work);
+    for (auto& t : threads) t.join();
+    checked += static_cast<std::int64_t>(page.size());
+    after = page.back().id;
+  }
+  std::printf("blobs check: %lld songs, %d missing, %d of another size (%s)\n", static_cast<long long>(checked),
+              missing.load(), wrong.load(), c.blob_backend == "s3" ? ("s3://" + c.s3_bucket + "/" + c.s3_prefix).c_str() : c.blob_dir.c_str());
+  return missing || wrong ? 1 : 0;
+}
+
 // Every connection and open blob is a descriptor, and the usual soft limit (1024)
 // would cap the server near a thousand listeners: raise it to the hard limit.
 void raise_open_file_limit() {
@@ -249,14 +390,19 @@ int run_cli(int argc, char** argv) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
       explicit_path = true;
-    } else if (command == "ingest" && (args[i].empty() || args[i][0] != '-')) {
+    } else if ((command == "ingest" || command == "blobs") && (args[i].empty() || args[i][0] != '-')) {
       operands.push_back(args[i]);
     } else {
       std::cerr << "tonearm: unexpected argument '" << args[i] << "'\n" << usage;
       return 2;
     }
   }
-  if (command != "serve" && command != "migrate" && command != "ingest") {
+  if (command == "blobs" && (operands.empty() || (operands[0] != "push" && operands[0] != "check") ||
+                            operands.size() > (operands[0] == "push" ? 2u : 1u))) {
+    std::cerr << "tonearm: blobs takes push [DIR] or check\n" << usage;
+    return 2;
+  }
+  if (command != "serve" && command != "migrate" && command != "ingest" && command != "blobs") {
     std::cerr << "tonearm: unknown command '" << command << "'\n" << usage;
     return 2;
   }
@@ -277,6 +423,8 @@ int run_cli(int argc, char** argv) {
   try {
     if (command == "migrate") status = cmd_migrate(c);
     else if (command == "ingest") status = cmd_ingest(c, operands);
+    else if (command == "blobs" && operands[0] == "push") status = cmd_blobs_push(c, operands.size() > 1 ? operands[1] : "");
+    else if (command == "blobs") status = cmd_blobs_check(c);
     else status = cmd_serve(c);
   } catch (const std::exception& e) {
     spdlog::critical("{} failed: {}", command, e.what());

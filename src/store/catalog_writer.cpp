@@ -9,6 +9,9 @@ namespace {
 
 const char* null_or(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 
+constexpr const char* select_song_blobs =
+    "SELECT id, blob_key, byte_size FROM songs WHERE id > $1 ORDER BY id LIMIT $2";
+
 std::int64_t author_id(pqxx::work& tx, const std::string& name) {
   // Insert-or-select without rewriting an existing row.
   auto r = tx.exec_params(
@@ -69,6 +72,17 @@ bool catalog_writer::set_author_details(const std::string& name, const author_de
         name, null_or(d.country), null_or(d.date_of_birth), null_or(d.status));
     tx.commit();
     return r.affected_rows() > 0;
+  });
+}
+
+std::vector<catalog_writer::song_blob> catalog_writer::song_blobs(std::int64_t after_id, int limit) {
+  return db_.with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    auto r = tx.exec_params(select_song_blobs, after_id, limit);
+    std::vector<song_blob> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::int64_t>()});
+    return out;
   });
 }
 

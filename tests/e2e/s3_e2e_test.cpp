@@ -207,5 +207,53 @@ TEST_F(S3ServeTest, AStalledStoreEndsTheRequestWithinTheTimeout) {
   EXPECT_EQ(srv.get(stream_url(karma_id)).status, 200);
 }
 
+// Switching backends without ingesting again: blobs push copies a local blob
+// directory into the bucket (idempotent), blobs check names what is missing.
+TEST_F(S3ServeTest, BlobsPushFillsTheBucketAndBlobsCheckNamesWhatIsMissing) {
+  temp_dir local_blobs, more;
+  fs::copy_file(fs::path(test_audio_dir()) / "24-So-What.flac", fs::path(more.path()) / "s.flac");
+  fs::copy_file(fs::path(test_audio_dir()) / "10-Hoppipolla.opus", fs::path(more.path()) / "h.opus");
+  // Ingested with the local backend: two songs whose audio is not in the bucket.
+  auto r = run_command({tonearm_binary(), "ingest", more.path()},
+                       {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", db.url()}, {"TONEARM_BLOB_DIR", local_blobs.path()}});
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto env = settings(s3.endpoint);
+  env["TONEARM_CONFIG"] = "/dev/null";
+  env["TONEARM_DATABASE_URL"] = db.url();
+  auto so_what = db.query("SELECT blob_key FROM songs WHERE title = 'So What'")[0];
+
+  r = run_command({tonearm_binary(), "blobs", "check"}, env);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("blob " + so_what + " missing"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("3 songs, 2 missing, 0 of another size"), std::string::npos) << r.output;
+
+  r = run_command({tonearm_binary(), "blobs", "push", local_blobs.path()}, env);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2 uploaded, 0 already there, 0 failed"), std::string::npos) << r.output;
+  r = run_command({tonearm_binary(), "blobs", "push", local_blobs.path()}, env);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("0 uploaded, 2 already there, 0 failed"), std::string::npos) << r.output;
+
+  r = run_command({tonearm_binary(), "blobs", "check"}, env);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("3 songs, 0 missing, 0 of another size"), std::string::npos) << r.output;
+
+  // And they play from the bucket.
+  server_process srv(db.url(), shared_redis_url(), settings(s3.endpoint));
+  auto id = db.query("SELECT id FROM songs WHERE title = 'So What'")[0];
+  auto got = srv.get(stream_url(id));
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body.size(), fs::file_size(fs::path(test_audio_dir()) / "24-So-What.flac"));
+
+  // Usage errors.
+  EXPECT_EQ(run_command({tonearm_binary(), "blobs"}, env).status, 2);
+  EXPECT_EQ(run_command({tonearm_binary(), "blobs", "pull"}, env).status, 2);
+  auto local = env;
+  local["TONEARM_BLOB_BACKEND"] = "local";
+  r = run_command({tonearm_binary(), "blobs", "push", local_blobs.path()}, local);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("blob_backend to s3"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace tonearm::testing

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tonearm/catalog/types.hpp"
 #include "tonearm/store/pg_pool.hpp"
@@ -43,6 +44,15 @@ class catalog_writer {
   bool set_author_details(const std::string& name, const author_details& d);
   // Rebuilds the typo-correction dictionary; returns the number of words.
   int refresh_search_words();
+
+  // The songs' audio, in id order after `after_id`, at most `limit`: for
+  // `tonearm blobs check` (keyset pages, so a big catalog is read in bounded steps).
+  struct song_blob {
+    std::int64_t id;
+    std::string blob_key;
+    std::int64_t byte_size;
+  };
+  std::vector<song_blob> song_blobs(std::int64_t after_id, int limit);
 
  private:
   pg_pool& db_;
