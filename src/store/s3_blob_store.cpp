@@ -194,6 +194,19 @@ class s3_blob_reader final : public blob_reader {
   std::int64_t modified() const override { return info_.last_modified; }
   bool blocking() const override { return true; }
 
+  bool blocks_at(std::uint64_t offset) override {
+    if (offset >= info_.size) return false;
+    auto index = offset / store_->options.chunk_bytes;
+    if (current_ && current_index_ == index) return false;
+    if (auto cached = store_->cache->find(key_, index)) {  // pinned: read() takes it
+      current_ = std::move(cached);
+      current_index_ = index;
+      store_->hint(key_, index + 1, info_.size);
+      return false;
+    }
+    return true;
+  }
+
   std::size_t read(std::uint64_t offset, char* out, std::size_t n) override {
     if (offset >= info_.size || n == 0) return 0;
     const auto chunk_bytes = store_->options.chunk_bytes;

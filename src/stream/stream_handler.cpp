@@ -38,7 +38,13 @@ class blob_body final : public segmented_body {
   blob_body(std::unique_ptr<store::blob_reader> reader, std::vector<body_segment> segments)
       : segmented_body(std::move(segments)), reader_(std::move(reader)) {}
   std::string_view origin() const override { return "blob_store"; }
-  bool blocking() const override { return reader_->blocking(); }
+  // S3: only a piece whose chunk is not on local disk yet goes to the blocking pool;
+  // cached chunks are read here like local files.
+  bool blocking() const override {
+    if (!reader_->blocking()) return false;
+    auto pos = upcoming_position();
+    return pos && reader_->blocks_at(*pos);
+  }
   // One range of a local file (not multipart): the session can sendfile it.
   std::optional<file_region> file() const override {
     if (reader_->native_handle() < 0) return std::nullopt;
@@ -49,6 +55,8 @@ class blob_body final : public segmented_body {
 
  private:
   std::size_t read(std::uint64_t pos, char* out, std::size_t want) override { return reader_->read(pos, out, want); }
+  // A piece that started without blocking never waits half-way.
+  bool can_continue(std::uint64_t pos) override { return !reader_->blocking() || !reader_->blocks_at(pos); }
   std::unique_ptr<store::blob_reader> reader_;
 };
 

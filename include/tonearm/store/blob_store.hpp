@@ -31,6 +31,10 @@ class blob_reader {
   // True when read() may wait on the network (a remote store): the session then reads
   // on the blocking pool, never on an I/O thread.
   virtual bool blocking() const { return false; }
+  // For a blocking reader: whether a read at `offset` would wait on the network now
+  // (false when those bytes are already on local disk: then it may be read on an I/O
+  // thread, and stays readable without the network until the next call).
+  virtual bool blocks_at(std::uint64_t /*offset*/) { return blocking(); }
 };
 
 class blob_store {
