@@ -17,6 +17,7 @@
 
 #include "tonearm/core/error.hpp"
 #include "tonearm/core/lru_cache.hpp"
+#include "tonearm/metrics/metrics.hpp"
 
 namespace tonearm::store {
 
@@ -38,6 +39,31 @@ std::shared_ptr<cached_chunk> anonymous_chunk(std::string_view bytes) {
     done += static_cast<std::size_t>(n);
   }
   return std::make_shared<cached_chunk>(fd, bytes.size());
+}
+
+// Prometheus series of the S3 store and its chunk cache, brought up to date from the
+// stores' own counters before each scrape (counters only move forward: by the delta).
+struct s3_metrics {
+  prometheus::Counter& requests = metrics::counter("tonearm_s3_requests_total", "HTTP requests sent to the object store, retries included.").Add({});
+  prometheus::Counter& retries = metrics::counter("tonearm_s3_retries_total", "Object store requests sent again (5xx, SlowDown, resets).").Add({});
+  prometheus::Counter& errors = metrics::counter("tonearm_s3_errors_total", "Object store calls that failed after their retries.").Add({});
+  prometheus::Counter& connections = metrics::counter("tonearm_s3_connections_opened_total", "Connections opened to the object store.").Add({});
+  prometheus::Family<prometheus::Counter>& fetch_family =
+      metrics::counter("tonearm_s3_chunk_fetches_total", "Chunks fetched with a ranged GET, by why: read (a reader waited) or read_ahead.");
+  prometheus::Counter& fetch_read = fetch_family.Add({{"why", "read"}});
+  prometheus::Counter& fetch_ahead = fetch_family.Add({{"why", "read_ahead"}});
+  prometheus::Counter& shared = metrics::counter("tonearm_s3_chunk_fetches_shared_total", "Chunk misses that waited for a GET another reader had started (single flight).").Add({});
+  prometheus::Family<prometheus::Counter>& lookups = metrics::counter("tonearm_chunk_cache_lookups_total", "Chunk cache lookups, by result.");
+  prometheus::Counter& hits = lookups.Add({{"result", "hit"}});
+  prometheus::Counter& misses = lookups.Add({{"result", "miss"}});
+  prometheus::Counter& evictions = metrics::counter("tonearm_chunk_cache_evictions_total", "Chunks evicted from the disk cache (least recently used).").Add({});
+  prometheus::Gauge& bytes = metrics::gauge("tonearm_chunk_cache_bytes", "Bytes of chunks in the disk cache.").Add({});
+  prometheus::Gauge& chunks = metrics::gauge("tonearm_chunk_cache_chunks", "Chunks in the disk cache.").Add({});
+};
+
+void advance(prometheus::Counter& c, std::uint64_t now, std::uint64_t& last) {
+  if (now > last) c.Increment(static_cast<double>(now - last));
+  last = now;
 }
 
 [[noreturn]] void unavailable(const s3::error& e) {
@@ -64,6 +90,32 @@ struct s3_blob_store::impl : std::enable_shared_from_this<impl> {
   std::deque<std::tuple<std::string, std::uint64_t, std::uint64_t>> ahead_queue;
   bool stopping = false;
   std::vector<std::thread> ahead_threads;
+  metrics::scrape_hook metrics_hook;
+
+  void start_metrics() {
+    static s3_metrics m;
+    struct last_seen {
+      std::uint64_t requests = 0, retries = 0, errors = 0, connections = 0, fetches = 0, aheads = 0, shared = 0, hits = 0,
+                    misses = 0, evictions = 0;
+    };
+    metrics_hook = metrics::scrape_hook([this, last = last_seen{}]() mutable {
+      auto c = client->stats();
+      auto k = cache->stats();
+      advance(m.requests, c.requests, last.requests);
+      advance(m.retries, c.retries, last.retries);
+      advance(m.errors, c.errors, last.errors);
+      advance(m.connections, c.connections, last.connections);
+      auto ahead = aheads.load();
+      advance(m.fetch_ahead, ahead, last.aheads);
+      advance(m.fetch_read, fetches.load(), last.fetches);
+      advance(m.shared, shared.load(), last.shared);
+      advance(m.hits, k.hits, last.hits);
+      advance(m.misses, k.misses, last.misses);
+      advance(m.evictions, k.evictions, last.evictions);
+      m.bytes.Set(static_cast<double>(k.bytes));
+      m.chunks.Set(static_cast<double>(k.chunks));
+    });
+  }
 
   impl(std::shared_ptr<s3::client> c, std::shared_ptr<chunk_cache> cc, s3_blob_options o)
       : client(std::move(c)), cache(std::move(cc)), options(std::move(o)), sizes(options.known_sizes) {
@@ -105,7 +157,8 @@ struct s3_blob_store::impl : std::enable_shared_from_this<impl> {
 
   // Chunk `index` of the blob (`size` bytes): from the disk cache, else one GET shared
   // by every reader that wants it now. Throws s3::error when the store fails.
-  std::shared_ptr<cached_chunk> chunk(const std::string& key, std::uint64_t index, std::uint64_t size) {
+  std::shared_ptr<cached_chunk> chunk(const std::string& key, std::uint64_t index, std::uint64_t size,
+                                      bool ahead = false) {
     if (auto c = cache->find(key, index)) return c;
     auto name = key + "." + std::to_string(index);
     std::promise<std::shared_ptr<cached_chunk>> promise;
@@ -131,7 +184,7 @@ struct s3_blob_store::impl : std::enable_shared_from_this<impl> {
       if (!c) {
         auto first = index * options.chunk_bytes;
         auto length = std::min(options.chunk_bytes, size - first);
-        ++fetches;
+        ++(ahead ? aheads : fetches);
         auto bytes = client->get_range(object_key(key), first, length);
         try {
           c = cache->store(key, index, bytes);
@@ -174,8 +227,7 @@ struct s3_blob_store::impl : std::enable_shared_from_this<impl> {
       auto& [key, index, size] = job;
       if (cache->find(key, index)) continue;
       try {
-        chunk(key, index, size);
-        ++aheads;
+        chunk(key, index, size, /*ahead=*/true);
       } catch (const std::exception& e) {
         spdlog::debug("read-ahead of {} chunk {} failed: {}", key, index, e.what());
       }
@@ -247,9 +299,13 @@ s3_blob_store::s3_blob_store(std::shared_ptr<s3::client> client, std::shared_ptr
                              s3_blob_options options)
     : impl_(std::make_shared<impl>(std::move(client), std::move(cache), std::move(options))) {
   impl_->start_read_ahead();
+  impl_->start_metrics();
 }
 
-s3_blob_store::~s3_blob_store() { impl_->stop_read_ahead(); }
+s3_blob_store::~s3_blob_store() {
+  impl_->metrics_hook = metrics::scrape_hook();
+  impl_->stop_read_ahead();
+}
 
 bool s3_blob_store::exists(std::string_view key) const {
   if (!valid_blob_key(key)) throw std::invalid_argument("bad blob key");
@@ -304,7 +360,7 @@ std::string s3_blob_store::check() const {
 s3::client& s3_blob_store::client() const { return *impl_->client; }
 
 s3_blob_stats s3_blob_store::stats() const {
-  return {impl_->fetches.load(), impl_->shared.load(), impl_->aheads.load()};
+  return {impl_->fetches.load() + impl_->aheads.load(), impl_->shared.load(), impl_->aheads.load()};
 }
 
 }  // namespace tonearm::store

@@ -145,6 +145,18 @@ TEST_F(S3ServeTest, AStoreGoneBeforeTheResponseStartsIsAFast503AndReadyzNamesIt)
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.size(), fs::file_size(fs::path(test_audio_dir()) / "01-Karma-Police.mp3"));
   EXPECT_EQ(srv.get("/readyz").status, 200);
+
+  // The store's series: requests, retries (the cut), chunk fetches and cache lookups.
+  auto m = srv.get("/metrics").body;
+  auto value = [&](const std::string& series) {
+    auto at = m.find("\n" + series + " ");
+    return at == std::string::npos ? -1.0 : std::stod(m.substr(at + series.size() + 2));
+  };
+  EXPECT_GT(value("tonearm_s3_requests_total"), 2) << m;
+  EXPECT_GT(value("tonearm_s3_retries_total"), 0) << m;
+  EXPECT_GE(value("tonearm_s3_chunk_fetches_total{why=\"read\"}"), 1) << m;
+  EXPECT_GE(value("tonearm_chunk_cache_lookups_total{result=\"miss\"}"), 1) << m;
+  EXPECT_GT(value("tonearm_chunk_cache_bytes"), 0) << m;
 }
 
 TEST_F(S3ServeTest, AStoreLostMidStreamClosesTheConnectionAndTheNextPlayWorks) {
