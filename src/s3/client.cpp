@@ -15,7 +15,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -23,6 +22,7 @@
 #include <thread>
 
 #include "tonearm/s3/xml.hpp"
+#include "tonearm/stream/conditional.hpp"
 
 namespace tonearm::s3 {
 
@@ -118,11 +118,15 @@ std::string text_of(const boost::system::error_code& ec) {
   return is_timeout(ec) ? std::string("timed out") : ec.message();
 }
 
-std::int64_t parse_http_date(std::string_view s) {
-  std::tm tm{};
-  std::string text(s);
-  if (!strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return 0;
-  return static_cast<std::int64_t>(timegm(&tm));
+std::string_view view(boost::beast::string_view v) { return {v.data(), v.size()}; }
+
+// Size, ETag, type and Last-Modified of a HEAD or GET answer (size: Content-Length).
+object_info info_from(const bhttp::fields& h) {
+  object_info info;
+  info.etag = std::string(view(h[bhttp::field::etag]));
+  info.content_type = std::string(view(h[bhttp::field::content_type]));
+  info.last_modified = stream::parse_http_date(view(h[bhttp::field::last_modified])).value_or(0);
+  return info;
 }
 
 std::uint64_t parse_u64(std::string_view s) {
@@ -245,7 +249,7 @@ struct client::impl {
     if (idle.size() < config.max_idle_connections) idle.push_back(std::move(c));
   }
 
-  // One attempt. Throws error; `nothing_received` tells whether the server answered at all.
+  // One attempt. Throws error; `stale` tells whether it failed on a kept-alive connection the server had closed (nothing received).
   incoming attempt(const outgoing& out, clock::time_point deadline, bool& stale) {
     stale = false;
     auto c = take(deadline);
@@ -307,11 +311,11 @@ struct client::impl {
   incoming send(const outgoing& out, std::initializer_list<int> accepted = {}) {
     auto deadline = clock::now() + config.timeout;
     thread_local std::minstd_rand jitter(std::random_device{}());
-    for (int attempt = 1;; ++attempt) {
+    for (int tries = 1;; ++tries) {
       std::optional<error> failure;
       bool stale = false;
       try {
-        auto in = attempt_once(out, deadline, stale);
+        auto in = attempt(out, deadline, stale);
         bool ok = in.status < 300 || std::find(accepted.begin(), accepted.end(), in.status) != accepted.end();
         // CompleteMultipartUpload can answer 200 with an <Error> body.
         std::optional<error_document> doc;
@@ -337,15 +341,15 @@ struct client::impl {
       // A stale pooled connection is retried at once, whatever the method.
       if (stale && clock::now() < deadline) {
         ++retries;
-        --attempt;
+        --tries;
         continue;
       }
-      if (!out.idempotent || attempt >= config.max_attempts) {
+      if (!out.idempotent || tries >= config.max_attempts) {
         ++errors;
         throw *failure;
       }
-      // Full jitter: uniform in [0, min(1 s, 25 ms * 2^attempt)).
-      auto cap = std::min<long long>(1000, 25LL << attempt);
+      // Full jitter: uniform in [0, min(1 s, 25 ms * 2^tries)).
+      auto cap = std::min<long long>(1000, 25LL << tries);
       auto pause = std::chrono::milliseconds(std::uniform_int_distribution<long long>(0, cap - 1)(jitter));
       if (clock::now() + pause >= deadline) {
         ++errors;
@@ -354,10 +358,6 @@ struct client::impl {
       std::this_thread::sleep_for(pause);
       ++retries;
     }
-  }
-
-  incoming attempt_once(const outgoing& out, clock::time_point deadline, bool& stale) {
-    return attempt(out, deadline, stale);
   }
 
   static std::string status_code_name(int status) {
@@ -406,17 +406,12 @@ std::optional<object_info> client::head(std::string_view key) {
   out.key = std::string(key);
   auto in = impl_->send(out, {404});
   if (in.status == 404) return std::nullopt;
-  object_info info;
-  auto length = in.headers[bhttp::field::content_length];
+  auto info = info_from(in.headers);
   try {
-    info.size = parse_u64(std::string_view(length.data(), length.size()));
+    info.size = parse_u64(view(in.headers[bhttp::field::content_length]));
   } catch (const std::exception&) {
     throw error(in.status, "BadResponse", "HeadObject " + std::string(key) + ": no Content-Length");
   }
-  info.etag = std::string(in.headers[bhttp::field::etag]);
-  info.content_type = std::string(in.headers[bhttp::field::content_type]);
-  auto lm = in.headers[bhttp::field::last_modified];
-  info.last_modified = parse_http_date(std::string_view(lm.data(), lm.size()));
   return info;
 }
 
@@ -460,11 +455,8 @@ std::string client::get_range(std::string_view key, std::uint64_t offset, std::u
   if (in.body.size() != length)
     throw bad("asked for " + std::to_string(length) + " bytes, got " + std::to_string(in.body.size()));
   if (info) {
+    *info = info_from(in.headers);
     info->size = total;
-    info->etag = std::string(in.headers[bhttp::field::etag]);
-    info->content_type = std::string(in.headers[bhttp::field::content_type]);
-    auto lm = in.headers[bhttp::field::last_modified];
-    info->last_modified = parse_http_date(std::string_view(lm.data(), lm.size()));
   }
   return std::move(in.body);
 }

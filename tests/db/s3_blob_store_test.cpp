@@ -22,13 +22,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 std::shared_ptr<s3::client> client_for(const s3_server& s, int port = 0, std::chrono::milliseconds timeout = 5s) {
-  s3::client_config c;
-  c.endpoint = port ? "http://127.0.0.1:" + std::to_string(port) : s.endpoint;
-  c.region = s.region;
-  c.bucket = s.bucket;
-  c.creds = {s.access_key_id, s.secret_access_key, ""};
-  c.timeout = timeout;
-  return std::make_shared<s3::client>(c);
+  return std::make_shared<s3::client>(s3_client_config(s, port, timeout));
 }
 
 struct blob {

@@ -25,15 +25,7 @@ using namespace std::chrono_literals;
 using s3::client;
 using s3::client_config;
 
-client_config config_for(const s3_server& s, int port = 0) {
-  client_config c;
-  c.endpoint = port ? "http://127.0.0.1:" + std::to_string(port) : s.endpoint;
-  c.region = s.region;
-  c.bucket = s.bucket;
-  c.creds = {s.access_key_id, s.secret_access_key, ""};
-  c.timeout = 5s;
-  return c;
-}
+client_config config_for(const s3_server& s, int port = 0) { return s3_client_config(s, port); }
 
 std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937 gen(seed);

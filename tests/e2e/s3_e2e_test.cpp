@@ -72,12 +72,7 @@ class S3ServeTest : public ::testing::Test {
     auto file = fs::path(input.path()) / "big.bin";
     std::ofstream(file, std::ios::binary) << data;
     auto key = run_command({"sha256sum", file.string()}, {}).output.substr(0, 64);
-    s3::client_config c;
-    c.endpoint = s3.endpoint;
-    c.region = s3.region;
-    c.bucket = s3.bucket;
-    c.creds = {s3.access_key_id, s3.secret_access_key, ""};
-    s3::client(c).put_file(prefix + key, file);
+    s3::client(s3_client_config(s3)).put_file(prefix + key, file);
     *bytes = std::move(data);
     return db.query("INSERT INTO songs (author_id, title, blob_key, byte_size, mime_type) SELECT id, 'Big', '" + key +
                     "', " + std::to_string(mib << 20) + ", 'audio/mpeg' FROM authors LIMIT 1 RETURNING id")[0];

@@ -78,6 +78,16 @@ s3_server shared_s3() {
   return s;
 }
 
+s3::client_config s3_client_config(const s3_server& s, int port, std::chrono::milliseconds timeout) {
+  s3::client_config c;
+  c.endpoint = port ? "http://127.0.0.1:" + std::to_string(port) : s.endpoint;
+  c.region = s.region;
+  c.bucket = s.bucket;
+  c.creds = {s.access_key_id, s.secret_access_key, ""};
+  c.timeout = timeout;
+  return c;
+}
+
 bool testing_s3_backend() {
   const char* v = std::getenv("TONEARM_TEST_BLOB_BACKEND");
   return v && std::string(v) == "s3";
@@ -89,15 +99,7 @@ std::string s3_prefix_for(const std::string& blob_dir) {
   return "e2e/" + std::filesystem::path(blob_dir).filename().string() + "/";
 }
 
-s3::client s3_client_for_tests() {
-  auto s = shared_s3();
-  s3::client_config c;
-  c.endpoint = s.endpoint;
-  c.region = s.region;
-  c.bucket = s.bucket;
-  c.creds = {s.access_key_id, s.secret_access_key, ""};
-  return s3::client(c);
-}
+s3::client s3_client_for_tests() { return s3::client(s3_client_config(shared_s3())); }
 
 }  // namespace
 

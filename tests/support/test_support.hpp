@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "tonearm/s3/client.hpp"
+
 namespace tonearm::testing {
 
 // Environment given by scripts/test. Fails the test (not skip) when missing.
@@ -30,6 +32,9 @@ struct s3_server {
   std::string access_key_id, secret_access_key, region, bucket;
 };
 s3_server shared_s3();
+// A client configuration for it (through `port`, e.g. a tcp_proxy's, when not 0).
+s3::client_config s3_client_config(const s3_server& s, int port = 0,
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // The blob backend the e2e tests run against. With TONEARM_TEST_BLOB_BACKEND=s3 (the
 // "s3:" copies of the stream tests in ctest), the blobs of a test's blob_dir live in
