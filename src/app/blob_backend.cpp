@@ -20,9 +20,15 @@ std::unique_ptr<store::blob_store> open_blob_store(const config& c) {
   sc.bucket = c.s3_bucket;
   sc.path_style = c.s3_path_style;
   sc.timeout = c.s3_timeout;
+  sc.ca_file = c.s3_ca_file;
   sc.creds = {c.s3_access_key_id, c.s3_secret_access_key, c.s3_session_token};
   sc.max_idle_connections = static_cast<std::size_t>(c.worker_threads) * 2;
-  auto client = std::make_shared<s3::client>(sc);
+  std::shared_ptr<s3::client> client;
+  try {
+    client = std::make_shared<s3::client>(sc);
+  } catch (const std::invalid_argument& e) {  // a bad endpoint, no credentials, an unreadable s3_ca_file
+    throw std::runtime_error(std::string("blob store: ") + e.what());
+  }
   try {
     client->check_bucket();
   } catch (const s3::error& e) {

@@ -123,6 +123,7 @@ const std::vector<key_spec>& keys() {
        }},
       bool_key("s3_path_style", &config::s3_path_style),
       ms_key("s3_timeout_ms", 10, 600000, &config::s3_timeout),
+      optional_text_key("s3_ca_file", &config::s3_ca_file),
       optional_text_key("s3_access_key_id", &config::s3_access_key_id),
       optional_text_key("s3_secret_access_key", &config::s3_secret_access_key),
       optional_text_key("s3_session_token", &config::s3_session_token),

@@ -180,8 +180,14 @@ struct client::impl {
     if (ep.tls) {
       tls_context.emplace(asio::ssl::context::tls_client);
       tls_context->set_verify_mode(asio::ssl::verify_peer);
-      if (config.ca_file.empty()) tls_context->set_default_verify_paths();
-      else tls_context->load_verify_file(config.ca_file);
+      boost::system::error_code ec;
+      if (config.ca_file.empty()) {
+        tls_context->set_default_verify_paths(ec);
+        if (ec) throw std::invalid_argument("cannot load the system's trusted CAs: " + ec.message());
+      } else {
+        tls_context->load_verify_file(config.ca_file, ec);
+        if (ec) throw std::invalid_argument("s3_ca_file " + config.ca_file + ": cannot load CA certificates: " + ec.message());
+      }
     }
   }
 

@@ -277,7 +277,12 @@ bool hot_cache::promote(const std::string& blob_key) {
   for (std::uint64_t chunk = 0; chunk * options_.chunk_bytes < size; ++chunk) {
     std::uint64_t pos = chunk * options_.chunk_bytes, n = std::min(options_.chunk_bytes, size - pos);
     buf.resize(n);
-    if (reader->read(pos, buf.data(), n) != n) return false;
+    // A read may stop short of n (an S3 reader at the end of one of its chunks).
+    for (std::uint64_t got = 0; got < n;) {
+      auto r = reader->read(pos + got, buf.data() + got, n - got);
+      if (r == 0) return false;  // the blob is shorter than it said
+      got += r;
+    }
     auto r = redis_.command({"SET", hot_keys::chunk(blob_key, chunk), buf, "EX", ttl});
     if (!r || r->is_error()) return false;
   }

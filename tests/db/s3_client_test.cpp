@@ -142,6 +142,70 @@ TEST_F(S3ClientTest, WrongSecretAndWrongRegionAreNamedAndNeverRetried) {
   }
 }
 
+// TLS: the same store behind a TLS front whose certificate names localhost and is
+// signed by a CA of the test's own (scripts/s3-server).
+TEST_F(S3ClientTest, OverTlsTheCertificateAndHostNameAreVerified) {
+  auto cfg = config_for(server);
+  cfg.endpoint = server.tls_endpoint;
+  cfg.ca_file = server.ca_file;
+  client c(cfg);
+  c.check_bucket();
+  auto key = key_for("over tls.mp3");
+  auto body = random_bytes(200000, 7);
+  c.put(key, body, "audio/mpeg");
+  EXPECT_EQ(c.get_range(key, 1000, 150000), body.substr(1000, 150000));
+  auto info = c.head(key);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->size, body.size());
+  c.remove(key);
+  EXPECT_EQ(c.stats().connections, 1u) << "one TLS connection kept alive";
+
+  // The system's trust store does not know the test CA: no request is sent.
+  auto untrusted = cfg;
+  untrusted.ca_file.clear();
+  client u(untrusted);
+  try {
+    u.check_bucket();
+    FAIL() << "no error";
+  } catch (const s3::error& e) {
+    EXPECT_TRUE(e.transport()) << e.what();
+    EXPECT_EQ(e.code(), "tls") << e.what();
+    EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos) << e.what();
+  }
+
+  // A trusted certificate for another name: 127.0.0.1 is not localhost.
+  auto other_name = cfg;
+  other_name.endpoint = "https://127.0.0.1:" + server.tls_endpoint.substr(server.tls_endpoint.rfind(':') + 1);
+  client n(other_name);
+  try {
+    n.check_bucket();
+    FAIL() << "no error";
+  } catch (const s3::error& e) {
+    EXPECT_EQ(e.code(), "tls") << e.what();
+    EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos) << e.what();
+  }
+
+  // Plain HTTP spoken to the TLS port, or TLS to the plain one: an error, not a hang.
+  auto plain_to_tls = config_for(server);
+  plain_to_tls.endpoint = "http://127.0.0.1:" + server.tls_endpoint.substr(server.tls_endpoint.rfind(':') + 1);
+  plain_to_tls.timeout = 3s;
+  EXPECT_THROW(client(plain_to_tls).check_bucket(), s3::error);
+  auto tls_to_plain = cfg;
+  tls_to_plain.endpoint = "https://localhost:" + std::to_string(server.port);
+  tls_to_plain.timeout = 3s;
+  EXPECT_THROW(client(tls_to_plain).check_bucket(), s3::error);
+
+  // A CA file that cannot be read is named when the client is made.
+  auto missing = cfg;
+  missing.ca_file = "/nonexistent/ca.pem";
+  try {
+    client m(missing);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/ca.pem"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(S3ClientTest, MultipartUploadOfAFileAndAbort) {
   client c(config_for(server));
   temp_dir dir;

@@ -29,7 +29,7 @@ class PlaysTest : public ::testing::Test {
     if (HasFailure() && server) std::cerr << "server running: " << server->process().running() << "; output:\n" << server->process().output() << "\n";
   }
   void start(std::map<std::string, std::string> extra = {}) {
-    extra.emplace("TONEARM_BLOB_DIR", blobs.path());
+    for (auto& [k, v] : blob_backend_settings(blobs.path())) extra.emplace(k, v);
     extra.emplace("TONEARM_PLAY_FLUSH_SECONDS", "3600");  // only the shutdown flush, unless a test says otherwise
     server = std::make_unique<server_process>(db.url(), redis.url(), extra);
   }

@@ -74,6 +74,8 @@ s3_server shared_s3() {
   s.secret_access_key = required_env("TONEARM_TEST_S3_SECRET_ACCESS_KEY");
   s.region = required_env("TONEARM_TEST_S3_REGION");
   s.bucket = required_env("TONEARM_TEST_S3_BUCKET");
+  s.tls_endpoint = required_env("TONEARM_TEST_S3_TLS_ENDPOINT");
+  s.ca_file = required_env("TONEARM_TEST_S3_CA_FILE");
   note_secret(s.secret_access_key);  // must never reach a log
   return s;
 }
@@ -115,6 +117,9 @@ std::map<std::string, std::string> blob_backend_settings(const std::string& blob
   out["TONEARM_S3_SECRET_ACCESS_KEY"] = s.secret_access_key;
   out["TONEARM_S3_PREFIX"] = s3_prefix_for(blob_dir);
   out["TONEARM_CHUNK_CACHE_DIR"] = blob_dir + "-chunk-cache";
+  // 192 KiB: ranges cross many chunk boundaries, and the chunks do not line up with
+  // the hot cache's (256 KiB) or a stream's pieces.
+  out["TONEARM_S3_CHUNK_BYTES"] = "196608";
   return out;
 }
 

@@ -30,6 +30,9 @@ struct s3_server {
   std::string endpoint;  // http://127.0.0.1:PORT
   int port = 0;
   std::string access_key_id, secret_access_key, region, bucket;
+  // The same store behind TLS: https://localhost:PORT, a certificate for the name
+  // localhost signed by the throwaway CA in ca_file.
+  std::string tls_endpoint, ca_file;
 };
 s3_server shared_s3();
 // A client configuration for it (through `port`, e.g. a tcp_proxy's, when not 0).

@@ -29,6 +29,7 @@ struct config {
   std::string s3_prefix = "blobs/";  // keys are s3_prefix + the blob's SHA-256
   bool s3_path_style = true;         // false: virtual-hosted style (bucket.host)
   std::chrono::milliseconds s3_timeout{10000};  // one store call, retries included
+  std::string s3_ca_file;            // PEM CAs an https endpoint's certificate must chain to ("": the system's)
   // Credentials; unset: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
   std::string s3_access_key_id;
   std::string s3_secret_access_key;
