@@ -259,7 +259,9 @@ net::awaitable<void> session::send(response& res, const request& req, bool keep_
 // stream_chunk_bytes): each piece is written before the next is read, the head leaving
 // with the first piece. A source that may wait on the network (Redis) is read on the
 // executor's body pool; local files and chunk memory are read here, from the page
-// cache or RAM.
+// cache or RAM. A piece that is a region of a file on local disk (an S3 blob's cached
+// chunk, a part of a multipart body) goes out with sendfile(2) instead, from no
+// buffer of ours.
 net::awaitable<void> session::send_pieces(const std::string& head, body_source& source, response& res) {
   // One buffer per connection, reused: a fresh large buffer per response costs page
   // faults on every request.
@@ -271,7 +273,15 @@ net::awaitable<void> session::send_pieces(const std::string& head, body_source& 
   // A named function, not a temporary in the co_await: GCC 12 destroys such
   // temporaries twice (a double free once the lambda lives on the heap).
   const std::function<std::size_t()> read = [&] { return source.next(buf, max); };
+  constexpr std::uint64_t region_max = 1 << 20;
   for (int pieces = 1;; ++pieces) {
+    if (ctx_.options.sendfile) {
+      if (auto region = source.next_region(region_max)) {
+        co_await writer.write(head, head_sent, *region, res.body_bytes_sent);
+        if (pieces % 8 == 0) co_await net::post(stream_.get_executor(), use_awaitable);
+        continue;
+      }
+    }
     std::size_t n;
     if (source.blocking()) {
       n = co_await ctx_.executor.read_piece(read);

@@ -259,6 +259,14 @@ class s3_blob_reader final : public blob_reader {
     return true;
   }
 
+  // A chunk on local disk is sent from its file: pinned here until the next call.
+  std::optional<region> region_at(std::uint64_t offset, std::uint64_t n) override {
+    if (offset >= info_.size || n == 0 || blocks_at(offset)) return std::nullopt;
+    auto within = offset - current_index_ * store_->options.chunk_bytes;
+    if (within >= current_->size()) return std::nullopt;
+    return region{current_->fd(), within, std::min<std::uint64_t>(n, current_->size() - within)};
+  }
+
   std::size_t read(std::uint64_t offset, char* out, std::size_t n) override {
     if (offset >= info_.size || n == 0) return 0;
     const auto chunk_bytes = store_->options.chunk_bytes;

@@ -21,6 +21,20 @@ class segmented_body : public http::body_source {
   }
   std::uint64_t size() const override { return size_; }
 
+  std::optional<file_region> next_region(std::uint64_t max) final {
+    if (index_ >= segments_.size() || max == 0) return std::nullopt;
+    const auto* r = std::get_if<byte_range>(&segments_[index_]);
+    if (!r) return std::nullopt;  // literal text: next() copies it
+    auto got = region_at(r->first + offset_, std::min<std::uint64_t>(max, r->length() - offset_));
+    if (!got || got->length == 0) return std::nullopt;
+    offset_ += got->length;
+    if (offset_ == r->length()) {
+      ++index_;
+      offset_ = 0;
+    }
+    return got;
+  }
+
   std::size_t next(char* out, std::size_t max) final {
     std::size_t filled = 0;
     while (filled < max && index_ < segments_.size()) {
@@ -67,6 +81,9 @@ class segmented_body : public http::body_source {
   }
   // Reads up to `want` (> 0) bytes of the audio at `pos`; returns how many (0: error).
   virtual std::size_t read(std::uint64_t pos, char* out, std::size_t want) = 0;
+  // Up to `want` bytes of the audio at `pos` as a region of an open file, when they are
+  // on local disk now (see body_source::next_region). Default: never.
+  virtual std::optional<file_region> region_at(std::uint64_t /*pos*/, std::uint64_t /*want*/) { return std::nullopt; }
 
  private:
   std::vector<body_segment> segments_;

@@ -55,6 +55,11 @@ class blob_body final : public segmented_body {
 
  private:
   std::size_t read(std::uint64_t pos, char* out, std::size_t want) override { return reader_->read(pos, out, want); }
+  std::optional<file_region> region_at(std::uint64_t pos, std::uint64_t want) override {
+    auto r = reader_->region_at(pos, want);
+    if (!r) return std::nullopt;
+    return file_region{r->fd, r->offset, r->length};
+  }
   // A piece that started without blocking never waits half-way.
   bool can_continue(std::uint64_t pos) override { return !reader_->blocking() || !reader_->blocks_at(pos); }
   std::unique_ptr<store::blob_reader> reader_;

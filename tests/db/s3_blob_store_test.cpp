@@ -102,6 +102,45 @@ TEST_F(S3BlobStoreTest, ChunksAreFetchedOnceThenReadFromDisk) {
   EXPECT_EQ(cache->stats().bytes, b.bytes.size());
 }
 
+// What the session sends with sendfile(2): a cached chunk's bytes as a region of its
+// file, never a chunk that is not on disk (that would wait on the network).
+TEST_F(S3BlobStoreTest, CachedChunksAreRegionsOfTheirFilesOthersAreNot) {
+  auto cache = std::make_shared<store::chunk_cache>(fs::path(dir.path()) / "cache", 64 << 20);
+  store::s3_blob_store blobs(client_for(server), cache, options());
+  auto b = make_blob(dir, 200000, 11);
+  ASSERT_TRUE(blobs.put_file(b.key, b.file));
+  auto r = blobs.open(b.key);
+  ASSERT_NE(r, nullptr);
+  EXPECT_FALSE(r->region_at(70000, 1000)) << "chunk 1 is not cached";
+  EXPECT_EQ(blobs.stats().chunk_fetches, 0u) << "asking fetched nothing";
+  EXPECT_EQ(read_all(*r, 65536, 10), b.bytes.substr(65536, 10));  // fetches chunk 1
+  auto region_bytes = [](const store::blob_reader::region& g) {
+    std::string out(g.length, '\0');
+    EXPECT_EQ(::pread(g.fd, out.data(), out.size(), static_cast<off_t>(g.offset)), static_cast<ssize_t>(g.length));
+    return out;
+  };
+  auto g = r->region_at(70000, 1000);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->offset, 70000u - 65536u) << "an offset in the chunk's file";
+  EXPECT_EQ(g->length, 1000u);
+  EXPECT_EQ(region_bytes(*g), b.bytes.substr(70000, 1000));
+  g = r->region_at(100000, 1 << 20);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->length, 131072u - 100000u) << "the region ends with the chunk";
+  EXPECT_EQ(region_bytes(*g), b.bytes.substr(100000, 131072 - 100000));
+  EXPECT_FALSE(r->region_at(131072, 10)) << "chunk 2 is not cached";
+  EXPECT_FALSE(r->region_at(b.bytes.size(), 10)) << "past the end";
+  EXPECT_EQ(read_all(*r, 196608, 3392), b.bytes.substr(196608));  // the short last chunk
+  g = r->region_at(199990, 100);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->length, 10u);
+  EXPECT_EQ(region_bytes(*g), b.bytes.substr(199990));
+  // Another reader finds the cached chunks as regions at once.
+  auto other = blobs.open(b.key);
+  ASSERT_TRUE(other->region_at(65536, 65536));
+  EXPECT_EQ(blobs.stats().chunk_fetches, 2u);
+}
+
 TEST_F(S3BlobStoreTest, ConcurrentMissesOfOneChunkMakeOneGet) {
   auto cache = std::make_shared<store::chunk_cache>(fs::path(dir.path()) / "cache", 64 << 20);
   store::s3_blob_store blobs(client_for(server), cache, options());

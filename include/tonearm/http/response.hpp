@@ -35,6 +35,12 @@ class body_source {
     std::uint64_t length;
   };
   virtual std::optional<file_region> file() const { return std::nullopt; }
+  // The next piece, at most `max` bytes, as a region of an open file when it is one
+  // now (an S3 blob's chunk in the disk cache, a part of a multipart body): the source
+  // moves past it, and the descriptor stays valid until the next call. Called on the
+  // I/O thread, so it never waits on the network. nullopt (the default): pull the
+  // next piece with next().
+  virtual std::optional<file_region> next_region(std::uint64_t /*max*/) { return std::nullopt; }
   // Where the bytes come from, for the metrics (tonearm_http_response_body_bytes_total
   // {source}): a fixed word, e.g. "blob_store", "hot_cache".
   virtual std::string_view origin() const { return "other"; }

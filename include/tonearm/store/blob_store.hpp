@@ -2,10 +2,12 @@
 // S3-compatible object store read through a disk chunk cache (s3_blob_store).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +37,20 @@ class blob_reader {
   // (false when those bytes are already on local disk: then it may be read on an I/O
   // thread, and stays readable without the network until the next call).
   virtual bool blocks_at(std::uint64_t /*offset*/) { return blocking(); }
+  // The bytes at `offset` (at most `n`, > 0) as a region of an open file the kernel can
+  // send from (sendfile), when they are on local disk now: a local blob, or an S3
+  // blob's chunk in the chunk cache (the region ends with the chunk). The descriptor
+  // stays valid until the next call on this reader. nullopt: read() them.
+  struct region {
+    int fd;
+    std::uint64_t offset;
+    std::uint64_t length;
+  };
+  virtual std::optional<region> region_at(std::uint64_t offset, std::uint64_t n) {
+    int fd = native_handle();
+    if (fd < 0 || offset >= size() || n == 0) return std::nullopt;
+    return region{fd, offset, std::min<std::uint64_t>(n, size() - offset)};
+  }
 };
 
 class blob_store {
