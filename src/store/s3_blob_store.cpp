@@ -327,6 +327,11 @@ std::unique_ptr<blob_reader> s3_blob_store::open(std::string_view key) const {
   return std::make_unique<s3_blob_reader>(impl_, std::string(key), *info);
 }
 
+bool s3_blob_store::opens_at_once(std::string_view key) const {
+  std::lock_guard lock(impl_->sizes_mutex);
+  return impl_->sizes.find(key) != nullptr;
+}
+
 bool s3_blob_store::put_file(std::string_view key, const std::filesystem::path& source) {
   return put_file(key, source, {});
 }

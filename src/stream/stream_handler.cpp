@@ -105,6 +105,7 @@ std::optional<http::response> stream_handler::fast(const http::request& req) con
   if (!song) return std::nullopt;
   auto hot = hot_.known_size(song->blob_key);
   if (!hot) return std::nullopt;  // asking Redis whether it is hot blocks: off the I/O thread
+  if (!blobs_.opens_at_once(song->blob_key)) return std::nullopt;  // an S3 HEAD would wait: a worker's job
   auto response = respond(req, id, *song, *hot);
   count_play(req, response, id, *song);
   return response;

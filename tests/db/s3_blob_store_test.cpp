@@ -109,8 +109,10 @@ TEST_F(S3BlobStoreTest, CachedChunksAreRegionsOfTheirFilesOthersAreNot) {
   store::s3_blob_store blobs(client_for(server), cache, options());
   auto b = make_blob(dir, 200000, 11);
   ASSERT_TRUE(blobs.put_file(b.key, b.file));
+  EXPECT_FALSE(blobs.opens_at_once(b.key)) << "its size is not known yet: opening it costs a HEAD";
   auto r = blobs.open(b.key);
   ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(blobs.opens_at_once(b.key)) << "the HEAD's answer is remembered";
   EXPECT_FALSE(r->region_at(70000, 1000)) << "chunk 1 is not cached";
   EXPECT_EQ(blobs.stats().chunk_fetches, 0u) << "asking fetched nothing";
   EXPECT_EQ(read_all(*r, 65536, 10), b.bytes.substr(65536, 10));  // fetches chunk 1

@@ -59,6 +59,10 @@ class blob_store {
   virtual bool exists(std::string_view key) const = 0;
   // nullptr when the blob is missing. Throws std::invalid_argument for a bad key.
   virtual std::unique_ptr<blob_reader> open(std::string_view key) const = 0;
+  // Whether open(key) answers without waiting on the network now (always for a local
+  // directory; for S3 when the blob's size is already known): an I/O thread may then
+  // call it. False: open it on a worker.
+  virtual bool opens_at_once(std::string_view /*key*/) const { return true; }
   // Stores the file at `source` under `key` atomically (temp file + fsync + rename):
   // a crash leaves either no blob or the whole blob. Returns false when it was
   // already there (nothing written). Throws std::runtime_error on I/O errors.

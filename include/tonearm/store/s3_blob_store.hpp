@@ -42,6 +42,7 @@ class s3_blob_store final : public blob_store {
   // nullptr when there is no such object; api_error(unavailable) when the store
   // cannot say.
   std::unique_ptr<blob_reader> open(std::string_view key) const override;
+  bool opens_at_once(std::string_view key) const override;  // its HEAD answer is remembered
   // HEAD first: an object already there with the file's size is left alone (false).
   bool put_file(std::string_view key, const std::filesystem::path& source) override;
   // put_file with progress (bytes sent), for ingest and `tonearm blobs push`.
