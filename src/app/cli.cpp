@@ -333,6 +333,7 @@ int cmd_serve(const config& c) {
   o.worker_threads = c.worker_threads;
   o.worker_queue = c.worker_queue;
   o.max_connections_per_address = c.max_connections_per_address;
+  o.proxies = http::trusted_proxies::parse(c.trusted_proxies);
   o.stats = &svc.connections;
   http::server srv(o, routes);
   srv.listen();

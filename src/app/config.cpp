@@ -1,6 +1,7 @@
 // Configuration parsing and validation: one table of keys, one parser per kind.
 #include "tonearm/app/config.hpp"
 #include "tonearm/core/environment.hpp"
+#include "tonearm/http/forwarded.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -140,6 +141,10 @@ const std::vector<key_spec>& keys() {
       int_key("threads", 1, 256, [](config& c, long long n) { c.threads = static_cast<int>(n); }),
       int_key("worker_threads", 1, 1024, [](config& c, long long n) { c.worker_threads = static_cast<int>(n); }),
       int_key("worker_queue", 1, 1000000, [](config& c, long long n) { c.worker_queue = static_cast<int>(n); }),
+      {"trusted_proxies", [](config& c, const std::string& v) {
+         http::trusted_proxies::parse(v);  // throws naming a bad entry
+         c.trusted_proxies = v;
+       }},
       int_key("max_connections_per_address", 0, 10000000,
               [](config& c, long long n) { c.max_connections_per_address = static_cast<int>(n); }),
       int_key("db_pool_size", 1, 1000, [](config& c, long long n) { c.db_pool_size = static_cast<int>(n); }),

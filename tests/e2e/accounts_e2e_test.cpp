@@ -335,6 +335,52 @@ TEST_F(LoginLimitTest, LimitsHoldWithRedisDown) {
   EXPECT_FALSE(login("bystander").empty());
 }
 
+// Behind nginx every request comes from nginx's address: with trusted_proxies, the
+// limits (and logs) see the address nginx names in X-Forwarded-For; without, the
+// header is nobody's word.
+class TrustedProxyTest : public LoginLimitTest {
+ protected:
+  std::map<std::string, std::string> settings() override {
+    auto s = LoginLimitTest::settings();
+    s["TONEARM_LOGIN_ATTEMPTS_PER_ADDRESS"] = "2";
+    if (trusted) s["TONEARM_TRUSTED_PROXIES"] = "127.0.0.1, 10.0.0.0/8";
+    return s;
+  }
+  int register_from(const std::string& forwarded_for, const std::string& name) {
+    auto body = nlohmann::json{{"username", name}, {"password", "correct horse battery"}}.dump();
+    return http_request(server->port(), "POST", "/v1/users",
+                        {{"Content-Type", "application/json"}, {"X-Forwarded-For", forwarded_for}}, body)
+        .status;
+  }
+  bool trusted = true;
+};
+
+TEST_F(TrustedProxyTest, LimitsAndLogsSeeTheForwardedClient) {
+  EXPECT_EQ(register_from("198.51.100.7", "first"), 201);
+  EXPECT_EQ(register_from("198.51.100.7", "second"), 201);
+  EXPECT_EQ(register_from("198.51.100.7", "third"), 429) << "the client's own limit";
+  EXPECT_EQ(register_from("203.0.113.5", "fourth"), 201) << "another client behind the same proxy";
+  // A client's own header in front of nginx's entry does not choose its address, and
+  // our second proxy (10.x) is looked past.
+  EXPECT_EQ(register_from("203.0.113.99, 198.51.100.7", "fifth"), 429);
+  EXPECT_EQ(register_from("203.0.113.99, 203.0.113.5, 10.0.0.4", "sixth"), 201);
+  server->terminate();
+  EXPECT_NE(server->process().output().find("198.51.100.7"), std::string::npos) << "the access log names the client";
+}
+
+class UntrustedProxyTest : public TrustedProxyTest {
+ protected:
+  UntrustedProxyTest() { trusted = false; }
+};
+
+TEST_F(UntrustedProxyTest, WithoutTrustedProxiesTheHeaderIsIgnored) {
+  EXPECT_EQ(register_from("198.51.100.7", "first"), 201);
+  EXPECT_EQ(register_from("203.0.113.5", "second"), 201);
+  EXPECT_EQ(register_from("192.0.2.1", "third"), 429) << "one address, whatever the header says";
+  server->terminate();
+  EXPECT_EQ(server->process().output().find("198.51.100.7"), std::string::npos);
+}
+
 // With anonymous access off, search and streaming need a token.
 class ClosedCatalogTest : public AccountFixture {
  protected:

@@ -44,6 +44,7 @@ struct config {
   int worker_threads = 16;      // blocking pool (database, Redis)
   int worker_queue = 1024;      // queued blocking tasks before "overloaded"
   int max_connections_per_address = 256;  // per client address (0: no cap; behind a proxy: 0)
+  std::string trusted_proxies;            // addresses/CIDRs whose X-Forwarded-For names the client
   int db_pool_size = 16;
   std::chrono::milliseconds db_timeout{2000};       // wait for a free connection
   std::chrono::milliseconds db_startup_timeout{30000};

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "tonearm/http/forwarded.hpp"
 #include "tonearm/http/router.hpp"
 
 namespace tonearm::http {
@@ -41,6 +42,8 @@ struct server_options {
   // Connections one client address may hold at once (0: no cap); the next one gets
   // 429 and is closed. Behind a proxy every client has the proxy's address: 0 there.
   int max_connections_per_address = 256;
+  // Proxies whose X-Forwarded-For names the client (request::remote); empty: none.
+  trusted_proxies proxies;
   connection_stats* stats = nullptr;  // optional; the server's own when null
   // A request whose response took longer than this to be ready (queue wait and
   // handler; not the client's download) gets a warning with its timings. 0: never.
