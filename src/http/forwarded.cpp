@@ -1,4 +1,5 @@
 #include "tonearm/http/forwarded.hpp"
+#include "tonearm/core/text.hpp"
 
 #include <arpa/inet.h>
 
@@ -11,16 +12,12 @@ namespace tonearm::http {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using core::trim_ows;
 
 // An IPv4 or IPv6 address as 16 bytes (IPv4 mapped: ::ffff:a.b.c.d), and whether it
 // was written as IPv4. "[v6]" is accepted (as some proxies write it).
 std::optional<std::pair<std::array<unsigned char, 16>, bool>> parse_address(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
   if (text.empty() || text.size() > 45) return std::nullopt;
   std::string s(text);
@@ -53,7 +50,7 @@ trusted_proxies trusted_proxies::parse(std::string_view list) {
   trusted_proxies t;
   while (!list.empty()) {
     auto comma = list.find(',');
-    auto entry = trim(list.substr(0, comma));
+    auto entry = trim_ows(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
     if (entry.empty()) continue;
     auto slash = entry.find('/');
@@ -90,7 +87,7 @@ std::string trusted_proxies::client_address(std::string_view peer, std::string_v
   std::string client(peer);
   while (!forwarded_for.empty()) {
     auto comma = forwarded_for.rfind(',');
-    auto entry = trim(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));
+    auto entry = trim_ows(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));
     forwarded_for = comma == std::string_view::npos ? std::string_view{} : forwarded_for.substr(0, comma);
     if (entry.empty()) continue;
     if (!parse_address(entry)) break;  // not an address: nothing left of it is believed

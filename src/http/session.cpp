@@ -195,9 +195,7 @@ net::awaitable<void> session::run() {
       req.target = std::string(msg.target());
       for (const auto& f : msg) req.headers.add(std::string(f.name_string()), std::string(f.value()));
       req.body = std::move(msg.body());
-      req.remote = ctx_.options.proxies.empty()
-                       ? remote_
-                       : ctx_.options.proxies.client_address(remote_, req.headers.get("X-Forwarded-For"));
+      req.remote = ctx_.options.proxies.client_address(remote_, req.headers.get("X-Forwarded-For"));
       req.request_id = wire::request_id_for(req.headers.get("X-Request-Id"));
       req.context.request_id = req.request_id;
       split_target(req);

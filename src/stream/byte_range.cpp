@@ -1,5 +1,6 @@
 // Range header parsing and planning.
 #include "tonearm/stream/byte_range.hpp"
+#include "tonearm/core/text.hpp"
 
 #include <limits>
 #include <optional>
@@ -8,13 +9,7 @@ namespace tonearm::stream {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
+using core::trim_ows;
 
 // Digits only, checked digit by digit for overflow; nullopt otherwise.
 std::optional<std::uint64_t> number(std::string_view s) {
@@ -40,22 +35,22 @@ bool iequals_bytes(std::string_view unit) {
 
 range_plan plan_ranges(std::string_view header, std::uint64_t size, std::size_t max_ranges) {
   range_plan full;  // kind::full
-  header = trim(header);
+  header = trim_ows(header);
   if (header.empty()) return full;
   auto eq = header.find('=');
-  if (eq == std::string_view::npos || !iequals_bytes(trim(header.substr(0, eq)))) return full;
+  if (eq == std::string_view::npos || !iequals_bytes(trim_ows(header.substr(0, eq)))) return full;
   std::string_view set = header.substr(eq + 1);
 
   range_plan plan;
   std::size_t specs = 0;
   while (true) {
     auto comma = set.find(',');
-    std::string_view spec = trim(set.substr(0, comma));
+    std::string_view spec = trim_ows(set.substr(0, comma));
     if (!spec.empty()) {
       if (++specs > max_ranges) return full;
       auto dash = spec.find('-');
       if (dash == std::string_view::npos) return full;
-      std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+      std::string_view a = trim_ows(spec.substr(0, dash)), b = trim_ows(spec.substr(dash + 1));
       if (a.empty()) {  // suffix: the last n bytes
         auto n = number(b);
         if (!n) return full;

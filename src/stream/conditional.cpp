@@ -1,5 +1,6 @@
 // Conditional request evaluation and HTTP dates.
 #include "tonearm/stream/conditional.hpp"
+#include "tonearm/core/text.hpp"
 
 #include <ctime>
 
@@ -7,11 +8,7 @@ namespace tonearm::stream {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using core::trim_ows;
 
 std::string_view opaque(std::string_view tag) { return tag.substr(0, 2) == "W/" ? tag.substr(2) : tag; }
 
@@ -20,7 +17,7 @@ template <class F>
 bool any_tag(std::string_view list, F f) {
   while (true) {
     auto comma = list.find(',');
-    auto tag = trim(list.substr(0, comma));
+    auto tag = trim_ows(list.substr(0, comma));
     if (!tag.empty() && f(tag)) return true;
     if (comma == std::string_view::npos) return false;
     list = list.substr(comma + 1);
@@ -61,7 +58,7 @@ std::optional<std::int64_t> make_time(int year, int month, int day, std::string_
 }  // namespace
 
 std::optional<std::int64_t> parse_http_date(std::string_view t) {
-  t = trim(t);
+  t = trim_ows(t);
   auto comma = t.find(',');
   if (comma == 3 && t.size() == 29 && t.substr(25) == " GMT") {  // IMF-fixdate
     auto day = digits(t.substr(5, 2)), year = digits(t.substr(12, 4));
@@ -69,7 +66,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view t) {
     return make_time(*year, month_of(t.substr(8, 3)), *day, t.substr(17, 8));
   }
   if (comma != std::string_view::npos && comma > 3) {  // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-    auto rest = trim(t.substr(comma + 1));
+    auto rest = trim_ows(t.substr(comma + 1));
     if (rest.size() != 22 || rest[2] != '-' || rest[6] != '-' || rest[9] != ' ' || rest.substr(18) != " GMT")
       return std::nullopt;
     auto day = digits(rest.substr(0, 2)), yy = digits(rest.substr(7, 2));
@@ -78,7 +75,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view t) {
     return make_time(year, month_of(rest.substr(3, 3)), *day, rest.substr(10, 8));
   }
   if (t.size() == 24 && t[3] == ' ' && t[7] == ' ') {  // asctime: Sun Nov  6 08:49:37 1994
-    auto day = digits(trim(t.substr(8, 2))), year = digits(t.substr(20, 4));
+    auto day = digits(trim_ows(t.substr(8, 2))), year = digits(t.substr(20, 4));
     if (!day || !year || t[10] != ' ' || t[19] != ' ') return std::nullopt;
     return make_time(*year, month_of(t.substr(4, 3)), *day, t.substr(11, 8));
   }
@@ -95,7 +92,7 @@ std::string format_http_date(std::int64_t seconds) {
 }
 
 bool not_modified(std::string_view if_none_match, std::string_view if_modified_since, const validators& v) {
-  if_none_match = trim(if_none_match);
+  if_none_match = trim_ows(if_none_match);
   if (!if_none_match.empty()) {
     if (if_none_match == "*") return true;
     return any_tag(if_none_match, [&](std::string_view tag) { return opaque(tag) == v.etag; });
@@ -105,7 +102,7 @@ bool not_modified(std::string_view if_none_match, std::string_view if_modified_s
 }
 
 bool range_allowed(std::string_view if_range, const validators& v) {
-  if_range = trim(if_range);
+  if_range = trim_ows(if_range);
   if (if_range.empty()) return true;
   if (if_range.front() == '"') return if_range == v.etag;  // strong comparison
   if (if_range.substr(0, 2) == "W/") return false;

@@ -67,6 +67,14 @@ inline std::string printable(std::string_view s, std::size_t max = 32) {
   return out;
 }
 
+// `s` without the spaces and tabs at either end (HTTP's optional whitespace, RFC 9110
+// §5.6.3): a view into `s`.
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 // `s` without the spaces, tabs, CRs and LFs at either end.
 inline std::string trimmed(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");
