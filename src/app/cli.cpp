@@ -329,6 +329,7 @@ int cmd_serve(const config& c) {
   o.sendfile = c.sendfile;
   o.stream_chunk_bytes = c.stream_chunk_bytes;
   o.shutdown_grace = c.shutdown_grace;
+  o.drain_idle = c.drain_idle;
   o.log_slow = c.log_slow;
   o.worker_threads = c.worker_threads;
   o.worker_queue = c.worker_queue;

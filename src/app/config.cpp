@@ -157,6 +157,7 @@ const std::vector<key_spec>& keys() {
       ms_key("idle_timeout_ms", 1, 3600000, &config::idle_timeout),
       ms_key("write_timeout_ms", 1, 3600000, &config::write_timeout),
       ms_key("shutdown_grace_ms", 0, 3600000, &config::shutdown_grace),
+      ms_key("drain_idle_ms", 0, 3600000, &config::drain_idle),
       ms_key("log_slow_ms", 0, 3600000, &config::log_slow),
       ms_key("search_refresh_ms", 10, 3600000, &config::search_refresh),
       ms_key("search_popularity_refresh_ms", 10, 86400000, &config::search_popularity_refresh),

@@ -27,9 +27,17 @@ http::response readyz_handler::operator()(const http::request&) const {
                                 ? "exhausted: " + std::to_string(conns.shed.load()) + " connections closed unanswered"
                                 : "ok";
 
-  nlohmann::json checks{{"postgres", postgres}, {"redis", redis}, {"blob_store", blob_store}, {"descriptors", descriptors}};
+  // Shutting down (SIGTERM): a balancer that probes should take this instance out.
+  std::string server = conns.draining ? "draining" : "ok";
+
+  nlohmann::json checks{{"postgres", postgres},
+                        {"redis", redis},
+                        {"blob_store", blob_store},
+                        {"descriptors", descriptors},
+                        {"server", server}};
   http::response res;
   std::vector<std::string> failed;
+  if (server != "ok") failed.push_back("draining (shutting down)");
   if (postgres != "ok") failed.push_back("postgres unreachable");
   if (redis != "ok") failed.push_back("redis unreachable");
   if (blob_store != "ok") failed.push_back("blob store " + blob_store.substr(0, blob_store.find(':')));

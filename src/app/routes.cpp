@@ -68,6 +68,16 @@ http::router build_routes(services& s) {
   auto& streamer = s.streamer;
   r.add("GET", "/v1/songs/{id}/stream", recently_authed([&streamer](request& q) { return streamer.fast(q); }),
         with_auth([&streamer](request& q) { return streamer(q); }));
+  // For an edge cache in front of the audio (deploy/nginx: auth_request): 204 when this
+  // request may stream (anonymous access, or a valid token), else 401.
+  auto may_stream = [](request&) {
+    http::response res;
+    res.status = 204;
+    res.headers.set("Cache-Control", "no-store");
+    return res;
+  };
+  r.add("GET", "/v1/access/stream", recently_authed(may_stream), with_auth(may_stream));
+  r.add("POST", "/v1/songs/{id}/plays", with_auth([&streamer](request& q) { return streamer.report_play(q); }));
   r.add("GET", "/v1/charts/top", with_auth([&charts = s.charts](request& q) { return charts(q); }));
 
   auto& a = s.accounts_api;

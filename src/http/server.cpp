@@ -167,11 +167,19 @@ net::awaitable<void> server::impl::accept_loop() {
 
 void server::impl::begin_shutdown() {
   if (stopping.exchange(true)) return;
-  spdlog::info("shutting down: no new connections, finishing in-flight responses (up to {} ms)",
-               options.shutdown_grace.count());
+  stats.draining = true;
+  spdlog::info(
+      "shutting down: no new connections, finishing in-flight responses (up to {} ms), idle connections "
+      "left to their clients for {} ms; a second signal stops at once",
+      options.shutdown_grace.count(), std::min(options.drain_idle, options.shutdown_grace).count());
   beast::error_code ec;
   acceptor.close(ec);
-  signals.cancel(ec);
+  signals.async_wait([this](beast::error_code wait_ec, int sig) {
+    if (wait_ec) return;
+    std::lock_guard lock(sessions_mutex);
+    spdlog::warn("received signal {} again: stopping now, dropping {} connection(s)", sig, sessions.size());
+    ioc.stop();
+  });
   std::vector<std::shared_ptr<session>> live;
   {
     std::lock_guard lock(sessions_mutex);

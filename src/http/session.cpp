@@ -115,17 +115,25 @@ net::awaitable<response> session::dispatch(request& req) {
 
 // Waits for the first byte of the next request under the idle timeout (the header
 // timeout for a new connection). Returns false when the connection should end.
+// While the server shuts down, an idle connection waits drain_idle for its peer to
+// close it (or to send one last request, answered with "Connection: close").
 net::awaitable<bool> session::wait_for_request(beast::flat_buffer& buffer, bool first) {
   if (buffer.size() > 0) co_return true;
-  if (closing_) co_return false;
-  beast::error_code ec;
-  idle_ = true;
-  stream_.expires_after(first ? ctx_.options.header_timeout : ctx_.options.idle_timeout);
-  auto n = co_await stream_.async_read_some(buffer.prepare(4096), net::redirect_error(use_awaitable, ec));
-  idle_ = false;
-  if (ec) co_return false;
-  buffer.commit(n);
-  co_return true;
+  const auto drain = std::min(ctx_.options.drain_idle, ctx_.options.shutdown_grace);
+  for (;;) {
+    if (closing_ && (drained_ || drain.count() == 0)) co_return false;
+    beast::error_code ec;
+    idle_ = true;
+    if (closing_) drained_ = true;  // this wait is the last one
+    stream_.expires_after(closing_ ? drain : first ? ctx_.options.header_timeout : ctx_.options.idle_timeout);
+    auto n = co_await stream_.async_read_some(buffer.prepare(4096), net::redirect_error(use_awaitable, ec));
+    idle_ = false;
+    // Cancelled by request_close() while idle: on to the drain wait.
+    if (ec == net::error::operation_aborted && closing_ && !drained_) continue;
+    if (ec) co_return false;
+    buffer.commit(n);
+    co_return true;
+  }
 }
 
 net::awaitable<void> session::run() {

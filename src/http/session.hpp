@@ -69,6 +69,7 @@ class session : public std::enable_shared_from_this<session> {
   bool counted_ = true;
   bool idle_ = false;
   bool closing_ = false;
+  bool drained_ = false;  // the shutdown's drain wait for the next request is done
   std::unique_ptr<char[]> buffer_;  // streamed bodies, stream_chunk_bytes
 };
 

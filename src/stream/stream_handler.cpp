@@ -120,15 +120,35 @@ http::response stream_handler::operator()(const http::request& req) const {
   return response;
 }
 
+namespace {
+
+// The listener: address and user agent, hashed to keep the Redis key short. The same
+// for a stream start and a reported play, so that the two count once.
+std::string listener_key(const http::request& req) {
+  return std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
+}
+
+}  // namespace
+
 // A play starts when the whole file goes out, or a range from byte 0 (not on 304/416).
 void stream_handler::count_play(const http::request& req, const http::response& res, std::int64_t id,
                                 const audio_ref& song) const {
   bool play_start = req.method == "GET" &&
                     (res.status == 200 || (res.status == 206 && is_play_start(req.method, req.header("Range"))));
   if (!play_start) return;
-  // The listener: address and user agent, hashed to keep the Redis key short.
-  auto client = std::to_string(std::hash<std::string>{}(req.remote + "|" + std::string(req.header("User-Agent"))));
-  plays_.enqueue(id, std::move(client), song);
+  plays_.enqueue(id, listener_key(req), song);
+}
+
+http::response stream_handler::report_play(const http::request& req) const {
+  auto id = http::path_id(req, "id", "song");
+  // No fields yet; a body, when sent, must still be a JSON object.
+  if (!req.body.empty()) (void)http::json_body(req);
+  auto song = lookup(id);
+  if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
+  bool queued = plays_.enqueue(id, listener_key(req), *song);
+  auto res = http::json_response(202, nlohmann::json{{"song_id", id}, {"queued", queued}}.dump());
+  res.headers.set("Cache-Control", "no-store");
+  return res;
 }
 
 // `hot_size`: the song's size in the hot cache when it is there (asked by the caller:

@@ -397,6 +397,16 @@ TEST_F(ClosedCatalogTest, SearchAndStreamNeedAToken) {
   EXPECT_EQ(with_header.status, 206);
   // An <audio> element cannot send headers: the token may come in the query, and the
   // access log shows it redacted.
+  // Reported plays and the edge's access check need a token too.
+  auto plays = "/v1/songs/" + std::to_string(songs[0]) + "/plays";
+  EXPECT_EQ(call("POST", plays).status, 401);
+  EXPECT_EQ(call("POST", plays, token).status, 202);
+  auto check = call("GET", "/v1/access/stream");
+  EXPECT_EQ(check.status, 401);
+  EXPECT_EQ(check.body["error"]["code"], "unauthorized");
+  EXPECT_EQ(call("GET", "/v1/access/stream", token).status, 204);
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/access/stream?access_token=" + token).status, 204);
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/access/stream?access_token=not-a-token").status, 401);
   auto with_query = http_request(server->port(), "GET", stream + "?access_token=" + token, {{"Range", "bytes=0-9"}});
   EXPECT_EQ(with_query.status, 206);
   EXPECT_EQ(with_query.body.size(), 10u);

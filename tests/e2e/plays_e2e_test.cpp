@@ -79,6 +79,39 @@ TEST_F(PlaysTest, PeriodicFlushReachesPostgres) {
   EXPECT_EQ(n, "1");
 }
 
+// What a client behind an edge cache does (its streams seldom reach an instance): it
+// reports the play. The same listener streaming from byte 0 and reporting counts once.
+TEST_F(PlaysTest, ReportedPlaysCountLikeStreamStartsOncePerListener) {
+  auto report = [&](const std::string& id, std::vector<std::pair<std::string, std::string>> headers = {},
+                    const std::string& body = "") {
+    return http_request(server->port(), "POST", "/v1/songs/" + id + "/plays", headers, body);
+  };
+  auto first = report(karma);
+  ASSERT_EQ(first.status, 202) << first.body;
+  EXPECT_EQ(json::parse(first.body), json({{"song_id", std::stoll(karma)}, {"queued", true}}));
+  EXPECT_EQ(first.header("Cache-Control"), "no-store");
+  EXPECT_EQ(report(karma).status, 202);                                   // a repeat: still one
+  ASSERT_EQ(play(karma).status, 200);                                      // and its stream: one
+  EXPECT_EQ(report(karma, {{"User-Agent", "another-player"}}).status, 202);  // another listener: 2
+  EXPECT_EQ(report(joga, {{"Content-Type", "application/json"}}, R"({"source":"album"})").status, 202);
+  // Bad input, not counted.
+  EXPECT_EQ(report("999999").status, 404);
+  EXPECT_EQ(report("abc").status, 400);
+  auto not_object = report(joga, {{"Content-Type", "application/json"}, {"User-Agent", "bad"}}, "[1]");
+  EXPECT_EQ(not_object.status, 400) << not_object.body;
+  EXPECT_EQ(report(joga, {{"Content-Type", "text/plain"}, {"User-Agent", "bad"}}, "played").status, 415);
+  EXPECT_EQ(http_request(server->port(), "GET", "/v1/songs/" + karma + "/plays").status, 405);
+
+  auto chart = json::parse(http_request(server->port(), "GET", "/v1/charts/top?window=hour").body);
+  ASSERT_EQ(chart["items"].size(), 2u) << chart.dump();
+  EXPECT_EQ(chart["items"][0]["song"]["title"], "Karma Police");
+  EXPECT_EQ(chart["items"][0]["plays"], 2);
+  EXPECT_EQ(chart["items"][1]["plays"], 1);
+  ASSERT_EQ(server->terminate(), 0);  // flushes
+  EXPECT_EQ(plays_in_db(karma), "2");
+  EXPECT_EQ(plays_in_db(joga), "1");
+}
+
 TEST_F(PlaysTest, ChartsListTheMostPlayed) {
   play(joga);
   play(karma);

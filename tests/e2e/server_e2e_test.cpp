@@ -241,12 +241,63 @@ TEST_F(ServerTest, OneAccessLogLinePerRequestWithItsId) {
 }
 
 TEST_F(ServerTest, SigtermExitsZero) {
-  server_process srv(db.url(), shared_redis_url());
-  http_connection idle(srv.port());  // an idle keep-alive connection must not hold it up
+  server_process srv(db.url(), shared_redis_url(), {{"TONEARM_DRAIN_IDLE_MS", "0"}});
+  http_connection idle(srv.port());  // with drain_idle 0, an idle connection is closed at once
   idle.send_request("GET", "/healthz");
   ASSERT_EQ(idle.read_reply().status, 200);
+  auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(srv.terminate(5s), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
   EXPECT_TRUE(idle.closed_by_peer(1s));
+}
+
+// What a proxy that pools connections (nginx) needs from a draining instance: new
+// connections refused at once (it retries them elsewhere, POSTs too), and its idle
+// connections left open for drain_idle, so that it closes them first instead of having
+// one closed under a request it has just sent.
+TEST_F(ServerTest, SigtermLeavesIdleConnectionsToTheirClientsForDrainIdle) {
+  server_process srv(db.url(), shared_redis_url(), {{"TONEARM_DRAIN_IDLE_MS", "2500"}});
+  const int port = srv.port();
+  http_connection writer(port), prober(port), idle(port), leaver(port);
+  for (auto* c : {&writer, &prober, &idle, &leaver}) {
+    c->send_request("GET", "/healthz");
+    ASSERT_EQ(c->read_reply().status, 200);
+  }
+  auto start = std::chrono::steady_clock::now();
+  srv.process().signal(SIGTERM);
+  bool refused = false;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    try {
+      http_connection c(port);
+      std::this_thread::sleep_for(20ms);
+    } catch (const std::runtime_error&) {
+      refused = true;
+    }
+  }
+  EXPECT_TRUE(refused) << "new connections are still accepted after SIGTERM";
+
+  // A write that arrives on an idle connection is still done, and answered with close.
+  writer.send_request("POST", "/v1/users", {{"Content-Type", "application/json"}},
+                      R"({"username":"drained_writer","password":"a long enough password"})");
+  auto created = writer.read_reply();
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.header("Connection"), "close");
+  EXPECT_TRUE(writer.closed_by_peer(1s));
+  // Readiness says why: a balancer that probes takes the instance out.
+  prober.send_request("GET", "/readyz");
+  auto ready = prober.read_reply();
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("draining"), std::string::npos) << ready.body;
+  EXPECT_EQ(nlohmann::json::parse(ready.body)["error"]["checks"]["server"], "draining");
+  // A client that closes its idle connection itself: nothing to wait for there.
+  leaver.close();
+  // The idle one stays open until drain_idle has passed, then the server closes it and exits.
+  EXPECT_FALSE(idle.closed_by_peer(1500ms)) << "an idle connection was closed before drain_idle";
+  EXPECT_TRUE(idle.closed_by_peer(3s));
+  EXPECT_EQ(srv.process().wait(5s), 0);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 2s);
+  EXPECT_LT(took, 6s);
 }
 
 TEST_F(ServerTest, SigtermLetsAnInFlightResponseFinish) {

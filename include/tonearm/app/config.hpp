@@ -55,6 +55,7 @@ struct config {
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30000};   // each write to a client
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight responses on SIGTERM
+  std::chrono::milliseconds drain_idle{5000};  // idle keep-alive connections on SIGTERM: their client closes first
   std::chrono::milliseconds log_slow{1000};  // warn about responses slower to be ready (0: never)
   std::chrono::milliseconds search_refresh{2000};   // how often to check for catalog changes
   std::chrono::milliseconds search_popularity_refresh{300000};  // rebuild for new play counts at most this often

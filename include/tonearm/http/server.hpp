@@ -21,6 +21,7 @@ struct connection_stats {
   std::atomic<bool> descriptors_exhausted{false};   // accept fails for want of fds now
   std::atomic<std::int64_t> shed{0};                // closed unanswered for want of fds
   std::atomic<std::int64_t> exhaustion_episodes{0};
+  std::atomic<bool> draining{false};  // shutting down: no new connections (readiness says 503)
 };
 
 struct server_options {
@@ -33,6 +34,13 @@ struct server_options {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds shutdown_grace{10000};
+  // On shutdown an idle keep-alive connection stays open this long, so that its peer
+  // closes it first: a proxy that pools connections (nginx) may be sending a request on
+  // it at that moment, and a request cut that way (a POST) cannot be retried. A request
+  // that arrives meanwhile is answered with "Connection: close". Must exceed the proxy's
+  // own idle timeout for upstream connections (deploy/nginx: keepalive_timeout 4s).
+  // 0: idle connections are closed at once. Within shutdown_grace.
+  std::chrono::milliseconds drain_idle{5000};
   // Largest piece of a streamed body in memory. 56 KiB: with the session it stays
   // under the 64 KiB per stream target (measured 62 KiB).
   std::size_t stream_chunk_bytes = 56 * 1024;
@@ -61,7 +69,8 @@ class server {
   void listen();
   std::uint16_t port() const;
   // Serves on `threads` I/O threads until SIGINT/SIGTERM or stop(), then stops
-  // accepting, lets in-flight responses finish within `shutdown_grace`, and returns.
+  // accepting, lets in-flight responses finish and idle connections drain (drain_idle)
+  // within `shutdown_grace`, and returns. A second signal stops at once.
   void run();
   // Starts the same graceful stop from any thread.
   void stop();

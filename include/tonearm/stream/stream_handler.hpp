@@ -28,6 +28,11 @@ class stream_handler final {
   // The same answer without blocking, when the song and its hot status are already in
   // memory and the body comes from the blob store (play starts too: they are queued).
   std::optional<http::response> fast(const http::request& req) const;
+  // POST /v1/songs/{id}/plays: a play start reported by the client (what an edge cache
+  // in front of the stream hides from the instances). Counted like a stream start, and
+  // as the same listener: a client that both streams from byte 0 here and reports the
+  // play is counted once.
+  http::response report_play(const http::request& req) const;
 
  private:
   std::optional<audio_ref> lookup(std::int64_t id) const;
