@@ -284,8 +284,15 @@ test('an empty search box offers the catalog\'s genres, and a genre browses its 
 test('play makes the audio advance and fills the now-playing bar; space pauses', async (t) => {
   const page = await openPage(t);
   await search(page, 'karma police');
+  // The player reports the play start (what counts behind an edge cache), once a load.
+  const reports = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/v1\/songs\/\d+\/plays$/.test(new URL(r.url()).pathname)) reports.push(r);
+  });
+  const reported = page.waitForResponse((r) => r.request().method() === 'POST' && /\/plays$/.test(r.url()));
   await page.click('#main button[aria-label="Play Karma Police by Radiohead"]');
   await expectAdvancing(page);
+  assert.equal((await reported).status(), 202);
   assert.equal(await page.textContent('#np-title'), 'Karma Police');
   assert.match(await page.textContent('#np-artist'), /Radiohead/);
   assert.equal(await page.getAttribute('#play', 'aria-label'), 'Pause');
@@ -307,6 +314,7 @@ test('play makes the audio advance and fills the now-playing bar; space pauses',
   // The play button pauses too.
   await page.click('#play');
   await page.waitForFunction(() => document.getElementById('audio').paused);
+  assert.equal(reports.length, 1, 'pausing and playing on is the same play');
 });
 
 test('seeking to the middle asks for a byte range and plays from there', async (t) => {
