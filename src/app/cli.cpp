@@ -314,6 +314,7 @@ int cmd_serve(const config& c) {
   migrate_with_retry(c, c.db_startup_timeout);
   metrics::set_build_info(TONEARM_VERSION, TONEARM_COMMIT);
   services svc(c);
+  svc.reads.start();  // before the search index: its first build may read the standby
   svc.search.start();
   svc.start_play_flusher();
   auto routes = build_routes(svc);

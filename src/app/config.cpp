@@ -95,6 +95,12 @@ const std::vector<key_spec>& keys() {
       {"listen", set_listen},
       {"metrics_listen", set_metrics_listen},
       text_key("database_url", "postgres", &config::database_url),
+      {"database_read_url", [](config& c, const std::string& v) {
+         if (!v.empty() && v.rfind("postgres", 0) != 0)
+           throw std::invalid_argument("expected empty (reads on database_url) or a value starting with postgres");
+         c.database_read_url = v;
+       }},
+      ms_key("database_read_max_lag_ms", 0, 3600000, &config::database_read_max_lag),
       text_key("redis_url", "redis://", &config::redis_url),
       text_key("blob_dir", "", &config::blob_dir),
       {"blob_backend", [](config& c, const std::string& v) {

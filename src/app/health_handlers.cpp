@@ -27,6 +27,12 @@ http::response readyz_handler::operator()(const http::request&) const {
                                 ? "exhausted: " + std::to_string(conns.shed.load()) + " connections closed unanswered"
                                 : "ok";
 
+  // The standby of database_read_url: informative (reads go to the primary meanwhile,
+  // so the instance stays ready).
+  auto route = reads_.current();
+  std::string replica = !route.configured ? "none"
+                        : route.serving   ? "ok"
+                                          : route.problem + "; reads on the primary";
   // Shutting down (SIGTERM): a balancer that probes should take this instance out.
   std::string server = conns.draining ? "draining" : "ok";
 
@@ -34,7 +40,8 @@ http::response readyz_handler::operator()(const http::request&) const {
                         {"redis", redis},
                         {"blob_store", blob_store},
                         {"descriptors", descriptors},
-                        {"server", server}};
+                        {"server", server},
+                        {"replica", replica}};
   http::response res;
   std::vector<std::string> failed;
   if (server != "ok") failed.push_back("draining (shutting down)");

@@ -39,18 +39,27 @@ nlohmann::json snapshot_body(const std::string& snapshot) { return {{"snapshot_i
 
 }  // namespace
 
-playlist playlist_handlers::visible(const http::request& req, std::int64_t id) const {
+// Read-your-writes: read from the standby (when it keeps up), but a signed-in viewer's
+// own playlist, or one the standby does not have yet (it may be theirs, just made),
+// again from the primary.
+playlist playlist_handlers::visible(const http::request& req, std::int64_t id, store::read_from* items_from) const {
   auto viewer = auth_.current(req);
-  auto p = repo_.find(id);
+  auto from = store::read_from::replica;
+  auto p = repo_.find(id, from);
+  if (viewer && (!p || p->owner.id == viewer->id)) {
+    from = store::read_from::primary;
+    p = repo_.find(id, from);
+  }
   if (!p || !playlists::visible(*p, viewer ? std::optional(viewer->id) : std::nullopt)) raise(no_playlist(id));
+  if (items_from) *items_from = from;
   return *p;
 }
 
 http::paging playlist_handlers::items_paging(const http::request& req) { return http::paging_params(req, 100, 100); }
 
-nlohmann::json playlist_handlers::items_page(const playlist& p, const http::paging& paging,
-                                             const http::request& req) const {
-  auto rows = repo_.items(p.id, paging.limit, paging.offset);
+nlohmann::json playlist_handlers::items_page(const playlist& p, const http::paging& paging, const http::request& req,
+                                             store::read_from from) const {
+  auto rows = repo_.items(p.id, paging.limit, paging.offset, from);
   std::vector<std::int64_t> ids;
   for (const auto& r : rows) ids.push_back(r.song_id);
   auto songs = catalog::songs_json_by_id(catalog_, ids);
@@ -80,15 +89,17 @@ http::response playlist_handlers::create(const http::request& req) const {
 }
 
 http::response playlist_handlers::get(const http::request& req) const {
-  auto p = visible(req, http::path_id(req, "id", "playlist"));
+  auto from = store::read_from::primary;
+  auto p = visible(req, http::path_id(req, "id", "playlist"), &from);
   auto j = playlist_json(p);
-  j["items"] = items_page(p, items_paging(req), req);
+  j["items"] = items_page(p, items_paging(req), req, from);
   return http::json_ok(200, j);
 }
 
 http::response playlist_handlers::items(const http::request& req) const {
-  auto p = visible(req, http::path_id(req, "id", "playlist"));
-  return http::json_ok(200, items_page(p, items_paging(req), req));
+  auto from = store::read_from::primary;
+  auto p = visible(req, http::path_id(req, "id", "playlist"), &from);
+  return http::json_ok(200, items_page(p, items_paging(req), req, from));
 }
 
 http::response playlist_handlers::update(const http::request& req) const {
@@ -158,7 +169,10 @@ http::response playlist_handlers::of_user(const http::request& req) const {
   auto paging = http::paging_params(req);
   if (!users_.find_user(id)) throw api_error(errc::not_found, "no user with id " + std::to_string(id));
   auto viewer = auth_.current(req);
-  auto page = repo_.owned_by(id, viewer && viewer->id == id, paging.limit, paging.offset);
+  // One's own list from the primary (read-your-writes), others' from the standby.
+  const bool own = viewer && viewer->id == id;
+  auto page = repo_.owned_by(id, own, paging.limit, paging.offset,
+                             own ? store::read_from::primary : store::read_from::replica);
   return playlist_list(page, paging, req);
 }
 

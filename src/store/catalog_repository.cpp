@@ -64,7 +64,7 @@ std::string to_pg_array(const std::vector<std::string>& values) {
 }
 
 std::optional<catalog::song> catalog_repository::find_song(std::int64_t id) const {
-  return db_.with_connection([&](pqxx::connection& c) -> std::optional<catalog::song> {
+  return reader().with_connection([&](pqxx::connection& c) -> std::optional<catalog::song> {
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(select_song, id);
     if (r.empty()) return std::nullopt;
@@ -73,14 +73,14 @@ std::optional<catalog::song> catalog_repository::find_song(std::int64_t id) cons
 }
 
 std::vector<catalog::song> catalog_repository::songs_by_ids(const std::vector<std::int64_t>& ids) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+  return reader().with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return rows::all(tx.exec_prepared(statement::songs_by_ids, sql::int_array(ids)), rows::song_from_row);
   });
 }
 
 std::optional<catalog::author> catalog_repository::find_author(std::int64_t id) const {
-  return db_.with_connection([&](pqxx::connection& c) -> std::optional<catalog::author> {
+  return reader().with_connection([&](pqxx::connection& c) -> std::optional<catalog::author> {
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(select_author, id);
     if (r.empty()) return std::nullopt;
@@ -89,7 +89,7 @@ std::optional<catalog::author> catalog_repository::find_author(std::int64_t id) 
 }
 
 std::optional<catalog::album> catalog_repository::find_album(std::int64_t id) const {
-  return db_.with_connection([&](pqxx::connection& c) -> std::optional<catalog::album> {
+  return reader().with_connection([&](pqxx::connection& c) -> std::optional<catalog::album> {
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(select_album, id);
     if (r.empty()) return std::nullopt;
@@ -98,35 +98,35 @@ std::optional<catalog::album> catalog_repository::find_album(std::int64_t id) co
 }
 
 std::vector<catalog::song> catalog_repository::top_songs_by_author(std::int64_t author_id, int limit) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+  return reader().with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     return rows::all(tx.exec_params(select_top_songs_of_author, author_id, limit), rows::song_from_row);
   });
 }
 
 std::vector<catalog::album> catalog_repository::albums_by_author(std::int64_t author_id) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+  return reader().with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     return rows::all(tx.exec_params(select_albums_of_author, author_id), rows::album_with_tracks_from_row);
   });
 }
 
 std::vector<catalog::song> catalog_repository::album_tracks(std::int64_t album_id) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+  return reader().with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     return rows::all(tx.exec_params(select_album_tracks, album_id), rows::song_from_row);
   });
 }
 
 std::vector<catalog::author> catalog_repository::authors_by_ids(const std::vector<std::int64_t>& ids) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+  return reader().with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return rows::all(tx.exec_prepared(statement::authors_by_ids, sql::int_array(ids)), rows::author_from_row);
   });
 }
 
 std::vector<catalog::album> catalog_repository::albums_by_ids(const std::vector<std::int64_t>& ids) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+  return reader().with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return rows::all(tx.exec_prepared(statement::albums_by_ids, sql::int_array(ids)), rows::album_with_tracks_from_row);
   });
@@ -134,7 +134,7 @@ std::vector<catalog::album> catalog_repository::albums_by_ids(const std::vector<
 
 catalog_repository::analysis catalog_repository::analyse(const std::vector<std::string>& terms,
                                                          const std::optional<std::string>& genre) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+  return reader().with_connection([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     analysis out;
     std::string whole;
@@ -162,7 +162,7 @@ catalog_repository::analysis catalog_repository::analyse(const std::vector<std::
 
 std::vector<std::string> catalog_repository::genre_names(const std::vector<std::string>& folds) const {
   if (folds.empty()) return {};
-  return db_.with_connection([&](pqxx::connection& c) {
+  return reader().with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     // One index probe per genre (songs_genre_idx), not a scan of the catalog.
     auto r = tx.exec_params(
@@ -181,7 +181,7 @@ std::vector<catalog::index_doc> catalog_repository::load_index_docs(entity e) co
   std::int64_t last = 0;
   constexpr int batch = 20000;
   for (;;) {
-    auto r = db_.with_connection([&](pqxx::connection& c) {
+    auto r = reader().with_connection([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
       return tx.exec_params(sql, last, batch);
     });
@@ -203,7 +203,7 @@ std::vector<catalog::index_doc> catalog_repository::load_index_docs(entity e) co
 }
 
 catalog_repository::versions catalog_repository::catalog_version() const {
-  return db_.with_connection([](pqxx::connection& c) {
+  return reader().with_connection([](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     auto r = tx.exec("SELECT version, popularity FROM catalog_version");
     return versions{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};

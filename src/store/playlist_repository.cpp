@@ -127,8 +127,8 @@ playlists::playlist playlist_repository::create(std::int64_t owner, const std::s
   });
 }
 
-std::optional<playlists::playlist> playlist_repository::find(std::int64_t id) const {
-  return db_.with_connection([&](pqxx::connection& c) -> std::optional<playlists::playlist> {
+std::optional<playlists::playlist> playlist_repository::find(std::int64_t id, read_from from) const {
+  return reader(from).with_connection([&](pqxx::connection& c) -> std::optional<playlists::playlist> {
     pqxx::read_transaction tx(c);
     auto r = tx.exec_params(select_playlist, id);
     if (r.empty()) return std::nullopt;
@@ -136,8 +136,9 @@ std::optional<playlists::playlist> playlist_repository::find(std::int64_t id) co
   });
 }
 
-std::vector<playlists::item> playlist_repository::items(std::int64_t id, int limit, int offset) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+std::vector<playlists::item> playlist_repository::items(std::int64_t id, int limit, int offset,
+                                                        read_from from) const {
+  return reader(from).with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     std::vector<playlists::item> out;
     for (const auto& row : tx.exec_params(select_items, id, offset, limit))
@@ -241,8 +242,9 @@ playlists::outcome<std::string> playlist_repository::reorder(const playlists::ed
   });
 }
 
-page<playlists::playlist> playlist_repository::owned_by(std::int64_t owner, bool all, int limit, int offset) const {
-  return db_.with_connection([&](pqxx::connection& c) {
+page<playlists::playlist> playlist_repository::owned_by(std::int64_t owner, bool all, int limit, int offset,
+                                                        read_from from) const {
+  return reader(from).with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     return all ? playlist_page(tx, select_owned_page, count_owned, owner, limit, offset)
                : playlist_page(tx, select_owned_public_page, count_owned_public, owner, limit, offset);

@@ -18,6 +18,10 @@ struct config {
   std::string metrics_host;
   std::uint16_t metrics_port = 0;
   std::string database_url = "postgresql://postgres@127.0.0.1:5432/tonearm";
+  // A streaming standby for read-only queries (catalog, search index, charts, other
+  // users' playlists); empty: they go to database_url too.
+  std::string database_read_url;
+  std::chrono::milliseconds database_read_max_lag{1000};  // further behind: reads on the primary
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string blob_dir = ".run/blobs";
   // Where audio lives: "local" (blob_dir) or "s3" (an S3-compatible object store; its

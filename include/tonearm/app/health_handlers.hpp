@@ -7,6 +7,7 @@
 #include "tonearm/http/server.hpp"
 #include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/pg_pool.hpp"
+#include "tonearm/store/read_route.hpp"
 #include "tonearm/store/redis_client.hpp"
 
 namespace tonearm::app {
@@ -15,15 +16,16 @@ http::response handle_healthz(const http::request& req);
 
 class readyz_handler final {
  public:
-  readyz_handler(store::pg_pool& db, store::redis_client& redis, const store::blob_store& blobs,
-                 const http::connection_stats& connections)
-      : db_(db), redis_(redis), blobs_(blobs), connections_(connections) {}
+  readyz_handler(store::pg_pool& db, const store::read_route& reads, store::redis_client& redis,
+                 const store::blob_store& blobs, const http::connection_stats& connections)
+      : db_(db), reads_(reads), redis_(redis), blobs_(blobs), connections_(connections) {}
   // 200 {"status":"ready","checks":{"postgres":"ok","redis":"ok","blob_store":"ok","descriptors":"ok"}};
   // 503 with the JSON error shape naming what failed, plus the same "checks" object.
   http::response operator()(const http::request& req) const;
 
  private:
   store::pg_pool& db_;
+  const store::read_route& reads_;
   store::redis_client& redis_;
   const store::blob_store& blobs_;
   const http::connection_stats& connections_;

@@ -37,6 +37,8 @@ struct services {
 
   app::config cfg;
   store::pg_pool db;
+  std::unique_ptr<store::pg_pool> read_db;  // database_read_url, when set
+  store::read_route reads;
   store::redis_client redis;
   std::unique_ptr<store::blob_store> blob_owner;  // blob_backend: local or s3
   store::blob_store& blobs;

@@ -36,8 +36,11 @@ class playlist_handlers final {
   // The items page of a visible playlist as a paging object of {"position","song","added_at"}.
   // ?limit= (1..100, default 100) and ?offset= of an items page.
   static http::paging items_paging(const http::request& req);
-  nlohmann::json items_page(const playlist& p, const http::paging& paging, const http::request& req) const;
-  playlist visible(const http::request& req, std::int64_t id) const;
+  nlohmann::json items_page(const playlist& p, const http::paging& paging, const http::request& req,
+                            store::read_from from = store::read_from::primary) const;
+  // The playlist if the caller may see it (else 404); `items_from`: where to read its
+  // items so that they match.
+  playlist visible(const http::request& req, std::int64_t id, store::read_from* items_from = nullptr) const;
   store::playlist_repository& repo_;
   store::account_repository& users_;
   store::catalog_repository& catalog_;

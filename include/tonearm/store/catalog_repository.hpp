@@ -9,12 +9,14 @@
 #include "tonearm/catalog/search_query.hpp"
 #include "tonearm/catalog/types.hpp"
 #include "tonearm/store/pg_pool.hpp"
+#include "tonearm/store/read_route.hpp"
 
 namespace tonearm::store {
 
 class catalog_repository {
  public:
-  explicit catalog_repository(pg_pool& db) : db_(db) {}
+  // Reads go where `reads` says (a standby that keeps up), writes to `db`.
+  explicit catalog_repository(pg_pool& db, const read_route* reads = nullptr) : db_(db), reads_(reads) {}
 
   std::optional<catalog::song> find_song(std::int64_t id) const;
   std::optional<catalog::author> find_author(std::int64_t id) const;
@@ -57,7 +59,9 @@ class catalog_repository {
   void add_plays(const std::vector<std::pair<std::int64_t, std::int64_t>>& song_plays) const;
 
  private:
+  pg_pool& reader() const { return reads_ ? reads_->pool() : db_; }
   pg_pool& db_;
+  const read_route* reads_;
 };
 
 // Formats a PostgreSQL array literal of text values: {"a","b\"c"}.

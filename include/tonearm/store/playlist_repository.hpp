@@ -14,19 +14,25 @@
 #include "tonearm/playlists/rules.hpp"
 #include "tonearm/playlists/types.hpp"
 #include "tonearm/store/pg_pool.hpp"
+#include "tonearm/store/read_route.hpp"
 
 namespace tonearm::store {
 
 class playlist_repository {
  public:
-  playlist_repository(pg_pool& db, std::int64_t max_items) : db_(db), max_items_(max_items) {}
+  // Edits go to `db`; a read asked with read_from::replica goes where `reads` says (a
+  // standby that keeps up), so a handler reads a user's own playlists from the primary
+  // (read-your-writes) and other users' from the standby.
+  playlist_repository(pg_pool& db, std::int64_t max_items, const read_route* reads = nullptr)
+      : db_(db), reads_(reads), max_items_(max_items) {}
 
   playlists::playlist create(std::int64_t owner, const std::string& name, const std::string& description,
                              bool is_public) const;
   // The playlist, visible or not (playlists::visible decides).
-  std::optional<playlists::playlist> find(std::int64_t id) const;
+  std::optional<playlists::playlist> find(std::int64_t id, read_from from = read_from::primary) const;
   // Items from position `offset` on.
-  std::vector<playlists::item> items(std::int64_t id, int limit, int offset) const;
+  std::vector<playlists::item> items(std::int64_t id, int limit, int offset,
+                                     read_from from = read_from::primary) const;
 
   // Edits, checked by playlists::check_edit and the rule of each; the edits of items
   // return the new snapshot id.
@@ -43,7 +49,8 @@ class playlist_repository {
                                           std::int64_t range_length, std::int64_t insert_before) const;
 
   // A user's playlists, newest first; others' private ones left out unless `all`.
-  page<playlists::playlist> owned_by(std::int64_t owner, bool all, int limit, int offset) const;
+  page<playlists::playlist> owned_by(std::int64_t owner, bool all, int limit, int offset,
+                                     read_from from = read_from::primary) const;
   // The user's own playlists and the public ones they follow, newest first.
   page<playlists::playlist> library(std::int64_t user_id, int limit, int offset) const;
   // Follow or unfollow a visible playlist: true when something changed.
@@ -52,7 +59,9 @@ class playlist_repository {
   std::int64_t max_items() const { return max_items_; }
 
  private:
+  pg_pool& reader(read_from from) const { return reads_ ? reads_->pool(from) : db_; }
   pg_pool& db_;
+  const read_route* reads_;
   std::int64_t max_items_;
 };
 
