@@ -16,9 +16,11 @@ chmod 0755 "$dir"
 port=$(free_port)
 url="http://127.0.0.1:$port"
 CLUSTER_PID="" LOAD_PID=""
+FINISH_HOOKS=()  # commands a test adds, run first on exit (its own servers)
 finish() {
-  local rc=$?
+  local rc=$? hook
   trap - EXIT
+  for hook in ${FINISH_HOOKS[@]+"${FINISH_HOOKS[@]}"}; do eval "$hook" || true; done
   [ -n "$LOAD_PID" ] && { kill -TERM "$LOAD_PID" 2>/dev/null || true; wait "$LOAD_PID" 2>/dev/null || true; }
   if [ -n "$CLUSTER_PID" ]; then
     # Instances a test stopped (SIGSTOP) must take the SIGTERM.
