@@ -9,7 +9,7 @@
 // more after the kill and the rest of the song came from the other instance; it prints
 // the longest stall. The killed instance is started again (CLUSTER_DIR/tonearm-N/start).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const [edgeUrl, plainUrl, clusterDir, ...instanceArgs] = process.argv.slice(2);
@@ -62,7 +62,7 @@ async function longestSong() {
   return items.reduce((a, b) => (b.duration_ms > a.duration_ms ? b : a));
 }
 
-async function scenario(browser, name, base, pickVictim) {
+async function scenario(browser, name, base, pickVictim, { cut = false } = {}) {
   const song = await longestSong();
   // (Asked of the plain balancer: a HEAD through the edge would cache the first slice.)
   const size = Number((await fetch(`${plainUrl}${song.stream_url}`, { method: 'HEAD' })).headers.get('content-length'));
@@ -99,23 +99,50 @@ async function scenario(browser, name, base, pickVictim) {
 
   // The browser plays on from what it holds (the sockets between the dead instance,
   // nginx and the browser hold megabytes: minutes of music) and asks for more, with a
-  // Range request, when that runs out. That moment, now: the listener jumps to the
-  // middle of the song, beyond everything fetched so far.
-  const edge = await page.evaluate((to) => {
-    const a = document.getElementById('audio');
-    a.currentTime = to;
-    window.jumped = performance.now();
-    return to;
-  }, song.duration_ms / 2000);
+  // Range request, when that runs out. That moment, now: either the listener jumps to
+  // the middle of the song, beyond everything fetched so far, or (cut) the browser's
+  // connection is cut, as it is once those megabytes are played, and the player must
+  // ask again from where it is.
+  const ranges = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/stream')) ranges.push(r.headers().range ?? '');
+  });
+  let edge;
+  if (cut) {
+    edge = await page.evaluate(() => {
+      const a = document.getElementById('audio');
+      window.jumped = performance.now();
+      return a.buffered.length ? a.buffered.end(a.buffered.length - 1) : a.currentTime;
+    });
+    // The plain balancer's worker killed: the browser's connection is reset (nginx's
+    // master starts a new worker at once).
+    const workers = execFileSync('pgrep', ['-P', process.env.PLAIN_NGINX_PID]).toString().trim().split('\n');
+    for (const w of workers) process.kill(Number(w), 'SIGKILL');
+    // What the browser still holds (more than `buffered` shows) runs out in seconds at
+    // 8 times the speed, unthrottled.
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.evaluate(() => { document.getElementById('audio').playbackRate = 8; });
+  } else {
+    edge = await page.evaluate((to) => {
+      const a = document.getElementById('audio');
+      a.currentTime = to;
+      window.jumped = performance.now();
+      return to;
+    }, song.duration_ms / 2000);
+  }
   let rerequested = null;
+  let ctThen = 0;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (rerequested === null && (await streamGets(survivor)) > survivorBefore)
-      rerequested = (await page.evaluate(() => performance.now())) - killedAt;
     const now = await page.evaluate(() => document.getElementById('audio').currentTime);
-    if (rerequested !== null && now > edge + 3) break;
+    if (rerequested === null && (await streamGets(survivor)) > survivorBefore) {
+      rerequested = (await page.evaluate(() => performance.now())) - killedAt;
+      ctThen = now;
+    }
+    if (rerequested !== null && now > Math.max(edge + 3, ctThen + 2)) break;
     await sleep(100);
   }
+  const fromPosition = ranges.filter((r) => /^bytes=[1-9][0-9]*-/.test(r));
   const { samples, ct, error, jumpedAt } = await page.evaluate(() => ({
     samples: window.samples,
     ct: document.getElementById('audio').currentTime,
@@ -133,13 +160,15 @@ async function scenario(browser, name, base, pickVictim) {
     }
   }
   const served = (await streamGets(survivor)) - survivorBefore;
-  console.log(`${name}: jumped to ${edge.toFixed(1)} s, played on to ${ct.toFixed(1)} s; ` +
-    `longest stall since the jump ${(stall / 1000).toFixed(2)} s; ` +
+  console.log(`${name}: ${cut ? `cut with ${edge.toFixed(1)} s held` : `jumped to ${edge.toFixed(1)} s`}, ` +
+    `played on to ${ct.toFixed(1)} s; longest stall since ${(stall / 1000).toFixed(2)} s; ` +
+    `Range requests after: ${JSON.stringify(fromPosition)}; ` +
     `the rest asked of instance ${survivor.n} ${rerequested === null ? 'never' : `${(rerequested / 1000).toFixed(2)} s after the kill`} ` +
     `(${served} stream request(s))`);
   assert.equal(error, 0, `${name}: the audio element reported error ${error}`);
   assert.ok(stall < 2000, `${name}: playback stalled ${(stall / 1000).toFixed(2)} s after the kill`);
-  assert.ok(ct > edge + 2, `${name}: playback did not go on from ${edge.toFixed(1)} s`);
+  assert.ok(ct > edge + 2, `${name}: playback did not go on past ${edge.toFixed(1)} s`);
+  assert.ok(fromPosition.length > 0, `${name}: no Range request from a position after the kill: ${JSON.stringify(ranges)}`);
   assert.ok(served > 0, `${name}: the rest of the song did not come from instance ${survivor.n}`);
   assert.deepEqual(errors, [], `${name}: page errors`);
   await context.close();
@@ -162,6 +191,16 @@ try {
     }
     return null;
   });
+  // The same, and then the browser's connection cut (as it is once the bytes already
+  // in the sockets are played; here the balancer's worker is killed): the player asks
+  // again from its position.
+  await scenario(browser, 'balancer-cut', plainUrl, async () => {
+    for (let i = 0; i < 50; i++) {
+      for (const inst of instances) if ((await metric(inst, 'tonearm_http_open_streams')) > 0) return inst;
+      await sleep(100);
+    }
+    return null;
+  }, { cut: true });
   // Through the edge the instance that sent the first slice is the one to kill; the
   // edge has fetched only the slices played so far.
   await scenario(browser, 'edge', edgeUrl, async (before) => {
