@@ -1,7 +1,10 @@
 // The audio player: one <audio> element on the range-streaming endpoint, a queue
 // (the list a song was started from), and the now-playing bar's controls.
 // Seeking just sets audio.currentTime: the browser then asks for the bytes it lacks
-// with a Range request, so a seek never downloads the whole file.
+// with a Range request, so a seek never downloads the whole file. A stream cut mid-song
+// (its instance died) is asked again the same way by the browser itself, from the
+// first byte it lacks, and the balancer sends that to another instance
+// (tests/cluster/playback): the player has nothing to do there.
 import { api, getSession } from './api.js';
 import { formatTime, replace } from './dom.js';
 import { icon } from './icons.js';
@@ -20,9 +23,7 @@ const state = {
   needsToken: false, // the server answered 401 to an anonymous stream (anonymous_access off)
   loads: 0,      // songs loaded so far (each load is one play when it starts playing)
   reported: 0,   // the load whose play start was reported
-  resumes: 0,    // times the current song was loaded again after its stream was cut
 };
-const MAX_RESUMES = 5; // a song; then the error is shown
 
 let audio, els;
 
@@ -139,7 +140,6 @@ export function seekBy(delta) {
 function load(index, { withToken = false } = {}) {
   state.index = index;
   state.loads += 1;
-  state.resumes = 0;
   const song = currentSong();
   // No token in the URL unless the server asks for one (anonymous access off): a
   // token in a media URL is less private, and a stale one would turn a playable song into a 401.
@@ -173,32 +173,12 @@ function play() {
   });
 }
 
-// A stream cut mid-song (the instance sending it died, the network blinked): the same
-// URL again, on from where it was. The browser asks for the rest with a Range request,
-// which the balancer sends to an instance that is up. The same load: not a new play.
-function resume(index, at) {
-  state.resumes += 1;
-  const src = audio.currentSrc;
-  audio.addEventListener('loadedmetadata', () => {
-    if (state.index === index) audio.currentTime = at;
-  }, { once: true });
-  audio.src = src;
-  play();
-}
-
 // <audio> does not tell why a load failed; ask the server with a HEAD of the same URL
 // (no Authorization header, like the media request) to say something useful.
 async function onAudioError() {
   const song = currentSong();
   if (!song || !audio.error) return;
   const index = state.index;
-  const at = audio.currentTime;
-  if (audio.error.code === MediaError.MEDIA_ERR_NETWORK && at > 0 && state.resumes < MAX_RESUMES) {
-    // Waits 0.25 s, then 0.5, 1, 2, 4 before the next tries.
-    await new Promise((r) => setTimeout(r, 250 * 2 ** state.resumes));
-    if (state.index === index) resume(index, at);
-    return;
-  }
   let status = 0;
   try {
     status = (await fetch(audio.currentSrc || song.stream_url, { method: 'HEAD', cache: 'no-store' })).status;
