@@ -2,15 +2,19 @@
 """Load for the failover tests: clients of a tonearm cluster (through nginx) that
 stream, browse and register until stopped, and say what failed.
 
-    load.py URL OUT.json [--streamers N] [--browsers N] [--writers N]
+    load.py URL OUT.json [--streamers N] [--browsers N] [--writers N] [--listers N]
 
 Runs until SIGTERM or SIGINT, then writes OUT.json:
     {"streams": {"ok": n, "failed": [...]}, "api": {...}, "writes": {...},
-     "written": ["user names answered 201", ...], "seconds": how long it ran}
+     "written": ["user names answered 201", ...],
+     "playlists": {"id": {"answered": n, "attempted": m}, ...}, "seconds": how long it ran}
 Times are seconds since the epoch. Streamers fetch random ranges of every song of the
 catalog and compare them byte for byte with the whole files fetched at the start
 (a wrong byte is a failure like an error status); browsers fetch songs and search;
-writers register new users (POST /v1/users). Every client keeps one
+writers register new users (POST /v1/users); listers each add songs one at a time to
+a playlist of their own (POST /v1/playlists/{id}/items), counting the additions
+answered 200 and those attempted (a failed one may still have been committed). Writes
+of both kinds count as "writes". Every client keeps one
 keep-alive connection, as players do, and opens a new one after an error."""
 
 import http.client
@@ -30,6 +34,7 @@ stop = threading.Event()
 lock = threading.Lock()
 results = {kind: {"ok": 0, "failed": []} for kind in ("streams", "api", "writes")}
 written = []
+playlists = {}  # id -> {"answered": n, "attempted": m}
 
 
 def connect():
@@ -134,6 +139,39 @@ def writer(n):
     return work
 
 
+def lister(n, songs, rng):
+    """A listener who keeps adding songs to a playlist of their own."""
+    conn = connect()
+    name = "lister-%d-%d" % (n, int(time.time() * 1000))
+    password = "correct horse battery " + name
+    headers = {"X-Forwarded-For": "198.%d.0.1" % (61 + n)}
+    status, body, _ = request(conn, "POST", "/v1/users", {"username": name, "password": password}, headers)
+    if status != 201:
+        sys.exit("lister registration: %d %s" % (status, body[:120]))
+    status, body, _ = request(conn, "POST", "/v1/sessions", {"username": name, "password": password}, headers)
+    if status != 201:
+        sys.exit("lister login: %d %s" % (status, body[:120]))
+    auth = dict(headers, Authorization="Bearer " + json.loads(body)["token"])
+    status, body, _ = request(conn, "POST", "/v1/playlists", {"name": "load %d" % n}, auth)
+    if status != 201:
+        sys.exit("lister playlist: %d %s" % (status, body[:120]))
+    pid = str(json.loads(body)["id"])
+    playlists[pid] = {"answered": 0, "attempted": 0}
+    ids = list(songs)
+
+    def work(conn):
+        with lock:
+            playlists[pid]["attempted"] += 1
+        status, body, _ = request(conn, "POST", "/v1/playlists/%s/items" % pid, {"song_ids": [rng.choice(ids)]}, auth)
+        if status == 200:
+            with lock:
+                playlists[pid]["answered"] += 1
+            return True, ""
+        time.sleep(0.1)
+        return False, "POST /v1/playlists/%s/items: %d %s" % (pid, status, body[:120].decode(errors="replace"))
+    return work
+
+
 def main():
     songs = catalog()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -145,6 +183,8 @@ def main():
         threads.append(threading.Thread(target=client, args=("api", browser(songs, random.Random(100 + i)))))
     for i in range(int(opts.get("--writers", 0))):
         threads.append(threading.Thread(target=client, args=("writes", writer(i))))
+    for i in range(int(opts.get("--listers", 0))):
+        threads.append(threading.Thread(target=client, args=("writes", lister(i, songs, random.Random(200 + i)))))
     for t in threads:
         t.start()
     started = time.time()
@@ -154,7 +194,7 @@ def main():
     for t in threads:
         t.join()
     with open(out, "w") as f:
-        json.dump(dict(results, written=written, seconds=time.time() - started), f)
+        json.dump(dict(results, written=written, playlists=playlists, seconds=time.time() - started), f)
 
 
 main()
