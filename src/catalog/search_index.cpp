@@ -98,7 +98,11 @@ std::vector<std::pair<std::string, std::uint8_t>> parse_tsvector_text(const std:
   return out;
 }
 
-search_index::search_index(std::vector<index_doc> docs) {
+search_index::search_index(std::vector<index_doc> docs, std::stop_token stop) {
+  auto check = [&stop](std::size_t i) {
+    if (i % 65536 == 0 && stop.stop_requested()) throw build_stopped();
+  };
+  check(0);
   std::sort(docs.begin(), docs.end(), [](const index_doc& a, const index_doc& b) {
     return std::tie(b.popularity, a.id) < std::tie(a.popularity, b.id);  // most popular first
   });
@@ -109,6 +113,7 @@ search_index::search_index(std::vector<index_doc> docs) {
     for (const auto& w : d.words) word_ids.emplace(w.first, 0);
   words_.reserve(word_ids.size());
   for (const auto& [w, unused] : word_ids) words_.push_back(w);
+  check(0);
   std::sort(words_.begin(), words_.end());
   for (std::uint32_t i = 0; i < words_.size(); ++i) word_ids[words_[i]] = i;
   postings_.resize(words_.size());
@@ -121,6 +126,7 @@ search_index::search_index(std::vector<index_doc> docs) {
   forward_offset_.reserve(n + 1);
   std::size_t words_in_bits = (n + 63) / 64;
   for (std::uint32_t doc = 0; doc < n; ++doc) {
+    check(doc);
     auto& d = docs[doc];
     ids_.push_back(d.id);
     popularity_.push_back(d.popularity);

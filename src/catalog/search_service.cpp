@@ -89,7 +89,7 @@ std::shared_ptr<const search_service::indexes> search_service::current() const {
 
 std::vector<search_service::genre_count> search_service::genres() const { return current()->genres; }
 
-bool search_service::refresh_if_changed() {
+bool search_service::refresh_if_changed(std::stop_token stop) {
   std::lock_guard rebuild(rebuild_mutex_);
   auto versions = repo_.catalog_version();
   auto version = versions.edits;
@@ -101,9 +101,9 @@ bool search_service::refresh_if_changed() {
   auto started = std::chrono::steady_clock::now();
   using entity = store::catalog_repository::entity;
   auto next = std::make_shared<indexes>();
-  next->songs = search_index(repo_.load_index_docs(entity::songs));
-  next->authors = search_index(repo_.load_index_docs(entity::authors));
-  next->albums = search_index(repo_.load_index_docs(entity::albums));
+  next->songs = search_index(repo_.load_index_docs(entity::songs, stop), stop);
+  next->authors = search_index(repo_.load_index_docs(entity::authors, stop), stop);
+  next->albums = search_index(repo_.load_index_docs(entity::albums, stop), stop);
   auto counts = next->songs.genre_counts();
   if (counts.size() > 200) counts.resize(200);
   std::vector<std::string> folds;
@@ -142,7 +142,10 @@ void search_service::refresh_loop(std::stop_token stop) {
     wake_.wait_for(lock, stop, refresh_, [] { return false; });
     if (stop.stop_requested()) break;
     try {
-      refresh_if_changed();
+      refresh_if_changed(stop);
+    } catch (const build_stopped&) {
+      spdlog::info("search index rebuild stopped: shutting down");
+      break;
     } catch (const std::exception& e) {
       spdlog::warn("search index refresh failed: {}", e.what());
     }

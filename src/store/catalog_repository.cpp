@@ -175,12 +175,13 @@ std::vector<std::string> catalog_repository::genre_names(const std::vector<std::
   });
 }
 
-std::vector<catalog::index_doc> catalog_repository::load_index_docs(entity e) const {
+std::vector<catalog::index_doc> catalog_repository::load_index_docs(entity e, std::stop_token stop) const {
   const char* sql = e == entity::songs ? song_docs_sql : e == entity::authors ? author_docs_sql : album_docs_sql;
   std::vector<catalog::index_doc> docs;
   std::int64_t last = 0;
   constexpr int batch = 20000;
   for (;;) {
+    if (stop.stop_requested()) throw catalog::build_stopped();
     auto r = reader().with_connection([&](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
       return tx.exec_params(sql, last, batch);

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <stop_token>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -49,10 +51,17 @@ struct index_result {
   std::int64_t total = 0;         // matches, at most max_search_results
 };
 
+// Thrown by a build asked to stop (the server shuts down): nothing half built is kept.
+struct build_stopped : std::exception {
+  const char* what() const noexcept override { return "search index build stopped"; }
+};
+
 class search_index {
  public:
   search_index() = default;
-  explicit search_index(std::vector<index_doc> docs);
+  // Builds over `docs`. Checks `stop` every 64 Ki documents and throws build_stopped
+  // once it is requested: a build of millions of songs never holds up a shutdown.
+  explicit search_index(std::vector<index_doc> docs, std::stop_token stop = {});
 
   // Matches: every word, as a prefix of a catalog word or through one of its
   // corrections, within its allowed fields; all filters. Ranking: matches of the

@@ -39,8 +39,8 @@ class search_service {
   // the background refresh.
   void start();
   // Rebuilds now when the catalog changed since the last build. Returns true when it
-  // rebuilt. Throws on database errors.
-  bool refresh_if_changed();
+  // rebuilt. Throws on database errors, and build_stopped once `stop` is requested.
+  bool refresh_if_changed(std::stop_token stop = {});
 
   // Blocking (database): call from a worker thread.
   search_results search(const search_query& q) const;

@@ -45,7 +45,8 @@ class catalog_repository {
 
   enum class entity { songs, authors, albums };
   // Every document of `entity` for the in-process search index, read in batches.
-  std::vector<catalog::index_doc> load_index_docs(entity e) const;
+  // Throws catalog::build_stopped between batches once `stop` is requested.
+  std::vector<catalog::index_doc> load_index_docs(entity e, std::stop_token stop = {}) const;
   // How each folded genre is written in the catalog (one song's spelling), in order.
   std::vector<std::string> genre_names(const std::vector<std::string>& folds) const;
   // The catalog_version counters: `edits` moves on catalog changes, `popularity` on
