@@ -329,6 +329,8 @@ int cmd_serve(const config& c) {
   o.write_timeout = c.write_timeout;
   o.sendfile = c.sendfile;
   o.stream_chunk_bytes = c.stream_chunk_bytes;
+  o.send_lowat_bytes = c.send_lowat_bytes;
+  o.max_streams = c.max_streams;
   o.shutdown_grace = c.shutdown_grace;
   o.drain_idle = c.drain_idle;
   o.log_slow = c.log_slow;

@@ -179,6 +179,8 @@ const std::vector<key_spec>& keys() {
       bool_key("anonymous_access", &config::anonymous_access),
       bool_key("sendfile", &config::sendfile),
       int_key("stream_chunk_bytes", 4096, 16 << 20, [](config& c, long long n) { c.stream_chunk_bytes = static_cast<std::size_t>(n); }),
+      int_key("max_streams", 0, 10000000, [](config& c, long long n) { c.max_streams = static_cast<int>(n); }),
+      int_key("send_lowat_bytes", 0, 64 << 20, [](config& c, long long n) { c.send_lowat_bytes = static_cast<int>(n); }),
       int_key("session_ttl_seconds", 60, 86400 * 366, [](config& c, long long n) { c.session_ttl = std::chrono::seconds(n); }),
       int_key("login_attempts_per_user", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_user = static_cast<int>(n); }),
       int_key("login_attempts_per_address", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_address = static_cast<int>(n); }),

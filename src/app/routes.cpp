@@ -68,6 +68,7 @@ http::router build_routes(services& s) {
   auto& streamer = s.streamer;
   r.add("GET", "/v1/songs/{id}/stream", recently_authed([&streamer](request& q) { return streamer.fast(q); }),
         with_auth([&streamer](request& q) { return streamer(q); }));
+  r.limit_streams("GET", "/v1/songs/{id}/stream");
   // For an edge cache in front of the audio (deploy/nginx: auth_request): 204 when this
   // request may stream (anonymous access, or a valid token), else 401.
   auto may_stream = [](request&) {

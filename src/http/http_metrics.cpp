@@ -99,6 +99,8 @@ http_metrics& server_metrics() {
       metrics::counter("tonearm_worker_tasks_total", "Blocking handler calls run on the worker pool.").Add({}),
       metrics::counter("tonearm_worker_tasks_refused_total",
                        "Blocking handler calls refused with 503 overloaded (the queue was full).").Add({}),
+      metrics::counter("tonearm_http_streams_refused_total",
+                       "Stream requests answered 503 overloaded because max_streams were playing.").Add({}),
   };
   static const bool families = [] {  // every family exposed before its first sample
     requests();

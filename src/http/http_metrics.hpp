@@ -18,6 +18,7 @@ struct http_metrics {
   prometheus::Gauge& tasks_in_flight;
   prometheus::Counter& tasks_run;
   prometheus::Counter& tasks_refused;
+  prometheus::Counter& streams_refused;
 
   // One answered request. `route` is the matched pattern ("" when none matched),
   // `seconds` from the request read to its response ready to send, `source` where the

@@ -35,7 +35,7 @@ std::vector<int> literal_mask(const route& r) {
 
 void router::add(std::string method, std::string pattern, handler fn, execution exec) {
   if (pattern.empty() || pattern.front() != '/') throw std::invalid_argument("route pattern must start with '/': " + pattern);
-  route r{std::move(method), std::move(pattern), std::move(fn), exec, {}, {}};
+  route r{std::move(method), std::move(pattern), std::move(fn), exec, {}, {}, false};
   for (auto seg : split_path(r.pattern)) {
     if (seg.empty()) throw std::invalid_argument("empty segment in route pattern: " + r.pattern);
     if (seg.find_first_of("{}") != std::string_view::npos && !is_param(seg))
@@ -51,6 +51,15 @@ void router::add(std::string method, std::string pattern, handler fn, execution 
 void router::add(std::string method, std::string pattern, fast_path fast, handler fn) {
   add(std::move(method), std::move(pattern), std::move(fn), execution::blocking);
   routes_.back().fast = std::move(fast);
+}
+
+void router::limit_streams(std::string_view method, std::string_view pattern) {
+  for (auto& r : routes_)
+    if (r.method == method && r.pattern == pattern) {
+      r.streams = true;
+      return;
+    }
+  throw std::invalid_argument("no route " + std::string(method) + " " + std::string(pattern) + " to limit");
 }
 
 route_match router::match(std::string_view method, std::string_view path) const {

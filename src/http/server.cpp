@@ -13,6 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -148,6 +150,9 @@ net::awaitable<void> server::impl::accept_loop() {
     }
     if (reserve_fd < 0) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     socket.set_option(tcp::no_delay(true), ec);
+    if (options.send_lowat_bytes > 0)  // best effort: a kernel without it keeps its default
+      ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &options.send_lowat_bytes,
+                   sizeof options.send_lowat_bytes);
     std::string remote;
     if (auto ep = socket.remote_endpoint(ec); !ec) remote = ep.address().to_string();
     bool counted = take_address_slot(remote);

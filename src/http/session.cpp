@@ -23,6 +23,21 @@ namespace {
 // client sends a dozen or two; thousands of tiny ones are an attack on the tables.
 constexpr std::ptrdiff_t max_header_fields = 100;
 
+// One streamed body being written: counted for admission (max_streams) and the gauge.
+class stream_hold {
+ public:
+  explicit stream_hold(connection_stats& stats) : stats_(stats), gauge_(server_metrics().open_streams) {
+    stats_.streams.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~stream_hold() { stats_.streams.fetch_sub(1, std::memory_order_relaxed); }
+  stream_hold(const stream_hold&) = delete;
+  stream_hold& operator=(const stream_hold&) = delete;
+
+ private:
+  connection_stats& stats_;
+  gauge_hold gauge_;
+};
+
 bool is_quiet(const beast::error_code& ec) {
   return ec == net::error::operation_aborted || ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
          ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe;
@@ -103,6 +118,16 @@ net::awaitable<response> session::dispatch(request& req) {
   // Text reaches handlers, PostgreSQL and logs only as UTF-8 without control bytes.
   if (auto problem = text_problem(req); !problem.empty()) co_return error_response(errc::bad_request, problem);
   const route* r = m.route;
+  if (r->streams && req.method == "GET" && ctx_.options.max_streams > 0 &&
+      ctx_.stats.streams.load(std::memory_order_relaxed) >= ctx_.options.max_streams) {
+    // Full: a fast answer now beats every listener slowing down. Players retry.
+    ctx_.stats.streams_refused.fetch_add(1, std::memory_order_relaxed);
+    server_metrics().streams_refused.Increment();
+    auto res = error_response(errc::overloaded, "this server streams to as many listeners as it can feed (" +
+                                                    std::to_string(ctx_.options.max_streams) + "); retry shortly");
+    res.headers.set("Retry-After", "5");
+    co_return res;
+  }
   if (r->execution == execution::inline_io) co_return call_handler(*r, req);
   if (r->fast)
     if (auto res = guarded(*r, req, [&] { return r->fast(req); })) co_return std::move(*res);
@@ -231,7 +256,10 @@ net::awaitable<void> session::run() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   } catch (const boost::system::system_error& e) {
-    if (!is_quiet(e.code())) spdlog::warn("connection from {} ended: {}", remote_, e.code().message());
+    if (e.code() == beast::error::timeout)  // a client that stopped reading: expected, one line at debug
+      spdlog::debug("connection from {} dropped: it took no byte for {} ms", remote_, ctx_.options.write_timeout.count());
+    else if (!is_quiet(e.code()))
+      spdlog::warn("connection from {} ended: {}", remote_, e.code().message());
   } catch (const std::exception& e) {
     spdlog::error("connection from {} failed: {}", remote_, e.what());
   }
@@ -240,26 +268,24 @@ net::awaitable<void> session::run() {
 net::awaitable<void> session::send(response& res, const request& req, bool keep_alive) {
   bool head_only = req.method == "HEAD";
   std::string head = wire::serialize_head(res, req.request_id, keep_alive);
-  stream_.expires_after(ctx_.options.write_timeout);
+  // Every response leaves through the socket writer: its deadline is "no byte taken
+  // for write_timeout", not "the response took longer than write_timeout".
+  std::size_t head_sent = 0;
+  socket_writer writer(stream_.socket(), ctx_.options.write_timeout);
   if (res.stream && !head_only && ctx_.options.sendfile) {
     if (auto f = res.stream->file()) {
-      gauge_hold streaming(server_metrics().open_streams);
-      std::size_t head_sent = 0;
-      socket_writer writer(stream_.socket(), ctx_.options.write_timeout);
+      stream_hold streaming(ctx_.stats);
       co_await writer.write(head, head_sent, *f, res.body_bytes_sent);
       co_return;
     }
   }
   if (res.stream && !head_only) {
-    gauge_hold streaming(server_metrics().open_streams);
+    stream_hold streaming(ctx_.stats);
     co_await send_pieces(head, *res.stream, res);
-  } else if (res.stream) {
-    co_await net::async_write(stream_, net::buffer(head), use_awaitable);
   } else {
-    std::array<net::const_buffer, 2> buffers{net::buffer(head),
-                                             head_only ? net::const_buffer{} : net::buffer(res.body)};
-    co_await net::async_write(stream_, buffers, use_awaitable);
-    if (!head_only) res.body_bytes_sent = res.body.size();
+    std::span<const char> body;
+    if (!res.stream && !head_only) body = std::span<const char>(res.body.data(), res.body.size());
+    co_await writer.write(head, head_sent, body, res.body_bytes_sent);
   }
 }
 

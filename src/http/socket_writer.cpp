@@ -3,6 +3,8 @@
 
 #include <boost/beast/core/error.hpp>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -83,28 +85,67 @@ net::awaitable<void> socket_writer::write_memory(std::string_view head, std::siz
   }
 }
 
-// Waits until the socket takes bytes again, at most write_timeout. The timer runs on
-// the socket's strand; it touches the socket only while this wait is pending (the
-// session, which owns the socket, is alive then).
+namespace {
+// Bytes the kernel holds for the peer: sent but not acknowledged, and not yet sent
+// (SIOCOUTQ). While the writer waits it only shrinks, and it shrinks exactly when the
+// peer takes bytes; -1 when it cannot be read.
+int bytes_queued(int fd) {
+  int n = 0;
+  return ::ioctl(fd, SIOCOUTQ, &n) == 0 ? n : -1;
+}
+
+// The watch over one wait for writability (see wait_writable). The timer and the
+// socket are touched only while the wait is pending (done false): the session, which
+// owns the socket, and the coroutine frame, which owns the timer, are alive then.
+struct write_watch {
+  tcp::socket* socket;
+  net::steady_timer* timer;
+  std::chrono::milliseconds timeout, interval;
+  int queued;
+  std::chrono::steady_clock::time_point progress_at;
+  bool expired = false, done = false;
+
+  static void arm(const std::shared_ptr<write_watch>& w) {
+    w->timer->expires_after(w->interval);
+    w->timer->async_wait([w](const boost::system::error_code& ec) {
+      // A timer that fired in the same tick as the wait completed cannot be cancelled
+      // any more; it must then not cancel whatever comes next.
+      if (ec || w->done) return;
+      auto now = std::chrono::steady_clock::now();
+      int queued = bytes_queued(w->socket->native_handle());
+      if (queued >= 0 && queued < w->queued) {
+        w->queued = queued;
+        w->progress_at = now;
+      }
+      if (now - w->progress_at < w->timeout) return arm(w);
+      w->expired = true;
+      boost::system::error_code ignored;
+      w->socket->cancel(ignored);
+    });
+  }
+};
+}  // namespace
+
+// Waits until the socket takes bytes again. A listener that reads at the pace of the
+// music keeps the socket full for long stretches: Linux reports it writable only once
+// a good part of the send buffer is free (a third of it, or what TCP_NOTSENT_LOWAT
+// asks), which at 40 000 B/s from a buffer autotuned to megabytes takes tens of
+// seconds. So the deadline is "no byte taken for write_timeout", never "not writable
+// for write_timeout": every interval the bytes the kernel still holds for the peer are
+// counted, and any drop is progress. A peer that reads nothing at all is dropped with
+// beast::error::timeout after write_timeout (plus at most a quarter of it).
 net::awaitable<void> socket_writer::wait_writable() {
-  net::steady_timer timer(socket_.get_executor(), write_timeout_);
-  // done: the wait is over. A timer that fired in the same tick as the wait completed
-  // cannot be cancelled any more; it must then not cancel whatever comes next.
-  struct state {
-    bool expired = false, done = false;
-  };
-  auto st = std::make_shared<state>();
-  timer.async_wait([socket = &socket_, st](const boost::system::error_code& ec) {
-    if (ec || st->done) return;
-    st->expired = true;
-    boost::system::error_code ignored;
-    socket->cancel(ignored);
-  });
+  net::steady_timer timer(socket_.get_executor());
+  auto interval = std::clamp(write_timeout_ / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(5000));
+  auto watch = std::make_shared<write_watch>(write_watch{&socket_, &timer, write_timeout_, interval,
+                                                         bytes_queued(socket_.native_handle()),
+                                                         std::chrono::steady_clock::now()});
+  write_watch::arm(watch);
   boost::system::error_code ec;
   co_await socket_.async_wait(tcp::socket::wait_write, net::redirect_error(use_awaitable, ec));
-  st->done = true;
+  watch->done = true;
   timer.cancel();
-  if (st->expired) throw boost::system::system_error(beast::error::timeout);
+  if (watch->expired) throw boost::system::system_error(beast::error::timeout);
   if (ec) throw boost::system::system_error(ec);
 }
 

@@ -203,6 +203,30 @@ TEST_F(HotSongsTest, ASongPlayedOftenIsServedFromRedisByteExact) {
   EXPECT_EQ(play(joga).header("X-Cache"), "MISS") << "only the hot song";
 }
 
+// A player reads at the pace of the music, so the server's writes wait on a full
+// socket for most of a song: that is progress, not a stall (issue 22: paced listeners
+// were cut after write_timeout). With a write_timeout far shorter than the song, both
+// paths (the blob store with sendfile, the hot cache from Redis) deliver every byte.
+TEST_F(HotSongsTest, PacedListenersGetEveryByteFromTheBlobStoreAndTheHotCache) {
+  start_hot({{"TONEARM_WRITE_TIMEOUT_MS", "250"}});
+  make_hot(karma);
+  paced_reply from_blob, from_redis;
+  std::thread blob_listener(
+      [&] { from_blob = paced_get(server->port(), "/v1/songs/" + joga + "/stream", 80000, 8192); });
+  std::thread hot_listener(
+      [&] { from_redis = paced_get(server->port(), "/v1/songs/" + karma + "/stream", 80000, 8192); });
+  blob_listener.join();
+  hot_listener.join();
+  for (auto* r : {&from_blob, &from_redis}) {
+    EXPECT_EQ(r->status, 200);
+    EXPECT_GT(r->elapsed, 10 * 250ms) << "the response lasted many write timeouts";
+  }
+  EXPECT_TRUE(from_blob.body == joga_bytes)
+      << "blob store: " << from_blob.body.size() << " of " << joga_bytes.size() << " bytes in " << from_blob.elapsed.count() << " ms";
+  EXPECT_TRUE(from_redis.body == karma_bytes)
+      << "hot cache: " << from_redis.body.size() << " of " << karma_bytes.size() << " bytes in " << from_redis.elapsed.count() << " ms";
+}
+
 TEST_F(HotSongsTest, WithoutChunkMemoryPiecesComeStraightFromRedis) {
   start_hot({{"TONEARM_HOT_LOCAL_BYTES", "0"}});
   make_hot(karma);

@@ -1,6 +1,7 @@
 // Streaming over real sockets: range semantics byte-exact, multipart, conditionals,
 // HEAD, real clients (curl, ffprobe, ffmpeg), clients that hang up.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstring>
 #include <filesystem>
@@ -258,7 +259,8 @@ std::string big_song(scratch_database& db, const std::string& blob_dir, int mib,
 
 TEST_F(StreamTest, StalledReaderIsDroppedAfterTheWriteTimeout) {
   auto id = big_song(db, blobs.path(), 64, nullptr);  // far more than the socket buffers hold
-  server_process slow(db.url(), redis.url(), {{"TONEARM_BLOB_DIR", blobs.path()}, {"TONEARM_WRITE_TIMEOUT_MS", "300"}});
+  server_process slow(db.url(), redis.url(),
+                      {{"TONEARM_BLOB_DIR", blobs.path()}, {"TONEARM_WRITE_TIMEOUT_MS", "300"}, {"TONEARM_LOG_LEVEL", "debug"}});
   http_connection c(slow.port());
   c.send_request("GET", "/v1/songs/" + id + "/stream");
   std::this_thread::sleep_for(2s);  // read nothing: the server's writes stall
@@ -268,7 +270,11 @@ TEST_F(StreamTest, StalledReaderIsDroppedAfterTheWriteTimeout) {
   EXPECT_EQ(http_request(slow.port(), "GET", "/healthz").status, 200);
   ASSERT_EQ(slow.terminate(), 0);
   auto log = slow.process().output();
-  EXPECT_EQ(log.find("error"), std::string::npos) << "a stalled client is not an error";
+  EXPECT_EQ(log.find(" error "), std::string::npos) << "a stalled client is not an error";
+  // One line at debug level says why the connection went.
+  auto dropped = log.find("dropped: it took no byte for 300 ms");
+  EXPECT_NE(dropped, std::string::npos) << log;
+  EXPECT_EQ(log.find("dropped: it took no byte", dropped + 1), std::string::npos) << "logged twice";
   // Its access line is there all the same, with the bytes it got before the drop.
   auto line = log.find("target=\"/v1/songs/" + id + "/stream\"");
   ASSERT_NE(line, std::string::npos) << log;
@@ -277,6 +283,38 @@ TEST_F(StreamTest, StalledReaderIsDroppedAfterTheWriteTimeout) {
   auto sent = std::stoull(log.substr(bytes_at + 7));
   EXPECT_GT(sent, 0u);
   EXPECT_LT(sent, 64ull << 20);
+}
+
+// Admission (issue 22): with max_streams playing, the next play gets a fast 503 with
+// Retry-After before anything is counted, the streams already playing finish whole,
+// the rest of the API is answered, and once a stream ends a new play is admitted.
+TEST_F(StreamTest, PlaysBeyondMaxStreamsGetAFast503WhilePlayingStreamsFinish) {
+  std::string data;
+  auto id = big_song(db, blobs.path(), 8, &data);  // more than the socket buffers hold
+  auto target = "/v1/songs/" + id + "/stream";
+  server_process srv(db.url(), redis.url(), {{"TONEARM_BLOB_DIR", blobs.path()}, {"TONEARM_MAX_STREAMS", "2"}});
+  // Two listeners whose streams are under way: they read nothing yet, so the server's
+  // writes wait on full sockets.
+  http_connection first(srv.port()), second(srv.port());
+  first.send_request("GET", target);
+  second.send_request("GET", target);
+  std::this_thread::sleep_for(500ms);
+  auto asked = std::chrono::steady_clock::now();
+  auto refused = http_request(srv.port(), "GET", target);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s) << "refused fast";
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.header("Retry-After"), "5");
+  EXPECT_EQ(nlohmann::json::parse(refused.body)["error"]["code"], "overloaded");
+  EXPECT_EQ(http_request(srv.port(), "HEAD", target).status, 200) << "HEAD streams nothing";
+  EXPECT_EQ(http_request(srv.port(), "GET", "/v1/songs/" + id).status, 200) << "the rest of the API";
+  auto whole = first.read_reply(false, 20s);
+  EXPECT_EQ(whole.status, 200);
+  EXPECT_TRUE(whole.body == data) << whole.body.size() << " bytes";
+  // One stream ended: a play is admitted again.
+  EXPECT_EQ(http_request(srv.port(), "GET", target, {{"Range", "bytes=0-99"}}).status, 206);
+  auto other = second.read_reply(false, 20s);
+  EXPECT_TRUE(other.body == data) << other.body.size() << " bytes";
+  EXPECT_NE(srv.process().output().find("status=503"), std::string::npos);
 }
 
 TEST_F(StreamTest, BigBodiesAreByteExactWithAndWithoutSendfile) {

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -667,6 +668,58 @@ http_reply http_request(int port, const std::string& method, const std::string& 
   http_connection c(port);
   c.send_request(method, target, headers, body);
   return c.read_reply(method == "HEAD");
+}
+
+paced_reply paced_get(int port, const std::string& target, std::size_t bytes_per_second, int receive_buffer,
+                      std::chrono::seconds limit) {
+  using clock = std::chrono::steady_clock;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  std::unique_ptr<int, void (*)(int*)> owner(&fd, [](int* f) { ::close(*f); });
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);  // before connect: the window
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error(std::string("connect failed: ") + std::strerror(errno));
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
+    throw std::runtime_error("send failed");
+  const auto start = clock::now();
+  const auto tick = std::chrono::milliseconds(20);
+  const std::size_t per_tick = std::max<std::size_t>(1, bytes_per_second / 50);
+  std::string got;
+  std::vector<char> buf(per_tick);
+  auto next = start;
+  bool eof = false;
+  while (!eof && clock::now() - start < limit) {
+    std::this_thread::sleep_until(next);
+    next += tick;
+    std::size_t allowance = per_tick;  // this tick's share, read in as many calls as it takes
+    while (allowance > 0) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) break;
+      ssize_t n = ::recv(fd, buf.data(), allowance, 0);
+      if (n <= 0) {
+        eof = true;  // closed (or reset) by the server
+        break;
+      }
+      got.append(buf.data(), static_cast<std::size_t>(n));
+      allowance -= static_cast<std::size_t>(n);
+    }
+  }
+  paced_reply r;
+  r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+  auto end = got.find("\r\n\r\n");
+  if (got.size() < 12 || end == std::string::npos) return r;
+  r.status = std::stoi(got.substr(9, 3));
+  std::string head = got.substr(0, end);
+  for (auto& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (auto at = head.find("\r\ncontent-length:"); at != std::string::npos)
+    r.content_length = std::stoull(head.substr(at + 17));
+  r.body = got.substr(end + 4);
+  return r;
 }
 
 // ---- server_process ----

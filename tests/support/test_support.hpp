@@ -241,6 +241,21 @@ http_reply http_request(int port, const std::string& method, const std::string& 
                         const std::vector<std::pair<std::string, std::string>>& headers = {},
                         const std::string& body = {});
 
+// A listener that reads at the pace of the music: GET `target` (Connection: close) on a
+// socket whose receive buffer is `receive_buffer` bytes, then read at most
+// `bytes_per_second` (a read every 20 ms), so the server's writes wait on a full socket
+// for most of the response, as they do for a real player. Returns the status and what
+// arrived before the server closed the connection (the whole body, or less when it cut
+// the stream); `elapsed` how long that took. Gives up after `limit`.
+struct paced_reply {
+  int status = 0;
+  std::string body;  // the bytes after the head
+  std::uint64_t content_length = 0;
+  std::chrono::milliseconds elapsed{0};
+};
+paced_reply paced_get(int port, const std::string& target, std::size_t bytes_per_second, int receive_buffer,
+                      std::chrono::seconds limit = std::chrono::seconds(60));
+
 // A `tonearm serve` on a free port against `database_url` and `redis_url`, with extra
 // TONEARM_* settings; waits until /healthz answers.
 class server_process {

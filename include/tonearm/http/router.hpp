@@ -28,6 +28,7 @@ struct route {
   http::execution execution = execution::blocking;
   std::vector<std::string> segments;  // pattern split on '/'
   fast_path fast;                     // optional, tried first for blocking routes
+  bool streams = false;               // answers with audio: admitted under max_streams
 };
 
 struct route_match {
@@ -45,6 +46,9 @@ class router {
            execution exec = execution::blocking);
   // A blocking route with a fast path tried first on the I/O thread.
   void add(std::string method, std::string pattern, fast_path fast, handler fn);
+  // Marks a route added before as one whose answers stream audio (server_options::
+  // max_streams admits them). Throws std::invalid_argument when there is no such route.
+  void limit_streams(std::string_view method, std::string_view pattern);
   // HEAD matches a GET route when no HEAD route exists. When several patterns
   // match, the one with a literal segment earliest wins ("/a/current" over "/a/{id}").
   route_match match(std::string_view method, std::string_view path) const;

@@ -22,6 +22,8 @@ struct connection_stats {
   std::atomic<std::int64_t> shed{0};                // closed unanswered for want of fds
   std::atomic<std::int64_t> exhaustion_episodes{0};
   std::atomic<bool> draining{false};  // shutting down: no new connections (readiness says 503)
+  std::atomic<std::int64_t> streams{0};          // streamed bodies (audio) being written now
+  std::atomic<std::int64_t> streams_refused{0};  // stream requests answered 503 (max_streams)
 };
 
 struct server_options {
@@ -44,7 +46,19 @@ struct server_options {
   // Largest piece of a streamed body in memory. 56 KiB: with the session it stays
   // under the 64 KiB per stream target (measured 62 KiB).
   std::size_t stream_chunk_bytes = 56 * 1024;
+  // TCP_NOTSENT_LOWAT of every accepted connection: the most bytes the kernel keeps
+  // queued for a client beyond what is in flight. A listener reading at the pace of the
+  // music then pins this much kernel memory, not a send buffer autotuned to megabytes,
+  // and its socket turns writable every few hundred KiB. 0 leaves the kernel's setting.
+  int send_lowat_bytes = 256 * 1024;
   bool sendfile = true;  // bodies that are one region of a local file go out with sendfile(2)
+  // Admission: the most streamed bodies (audio) written at once. A request to a
+  // streaming route (router::limit_streams) that arrives while this many play gets a
+  // fast 503 "overloaded" with Retry-After, before its handler runs (no play counted),
+  // so that the listeners already playing keep their rate instead of every stream
+  // slowing down. Checked, not reserved: requests admitted in the same instant may pass
+  // it by a few. 0: no limit.
+  int max_streams = 0;
   int worker_threads = 16;  // threads for blocking handlers (database, Redis)
   int worker_queue = 1024;  // blocking handlers in flight before "overloaded"
   // Connections one client address may hold at once (0: no cap); the next one gets
