@@ -12,7 +12,9 @@
 // ramp (the buffer ran dry mid-song) and the seconds spent stalled, TTFB (request sent
 // -> first byte) and startup delay (request -> 2 s buffered) p50/p99. Sampled every
 // second: the server's RSS and CPU (the sum over --server-pids: nginx's workers too)
-// and the kernel's TCP memory (/proc/net/sockstat). Prints one line of figures.
+// and the kernel's TCP memory (/proc/net/sockstat, both ends: everything is on one
+// machine); every 5 s the bytes queued in the server's send queues and the listeners'
+// receive queues (/proc/net/tcp), to tell the two ends apart. Prints one line.
 // PATHS_FILE: one request path per line (the listeners pick them round robin).
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -111,6 +113,31 @@ long tcp_memory_kib() {  // "TCP: inuse 5 orphan 0 tw 0 alloc 7 mem 3" (pages)
     if (at != std::string::npos) return std::atol(line.c_str() + at + 5) * (sysconf(_SC_PAGESIZE) / 1024);
   }
   return 0;
+}
+
+// Bytes the kernel holds in the send queues of the server's sockets (local port
+// `port`: sent and not yet acknowledged, or not sent yet) and in the receive queues of
+// the listeners' sockets, from /proc/net/tcp's tx_queue:rx_queue (hex).
+struct queue_bytes {
+  std::uint64_t server_send = 0, client_receive = 0;
+};
+queue_bytes tcp_queues(int port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // the column names
+  queue_bytes q;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string slot, local, remote, state, queues;
+    if (!(f >> slot >> local >> remote >> state >> queues)) continue;
+    auto colon = local.find(':'), qcolon = queues.find(':');
+    if (colon == std::string::npos || qcolon == std::string::npos) continue;
+    int local_port = static_cast<int>(std::strtol(local.c_str() + colon + 1, nullptr, 16));
+    int remote_port = static_cast<int>(std::strtol(remote.c_str() + remote.find(':') + 1, nullptr, 16));
+    if (local_port == port) q.server_send += std::strtoull(queues.substr(0, qcolon).c_str(), nullptr, 16);
+    if (remote_port == port) q.client_receive += std::strtoull(queues.c_str() + qcolon + 1, nullptr, 16);
+  }
+  return q;
 }
 
 class load {
@@ -326,6 +353,11 @@ class load {
     if (now >= steady_from_) {
       rss_peak_ = std::max(rss_peak_, rss);
       tcp_peak_ = std::max(tcp_peak_, tcp_memory_kib());
+      if (samples_ % 5 == 0) {  // a walk over every socket: not every second
+        auto q = tcp_queues(o_.port);
+        send_queue_peak_ = std::max(send_queue_peak_, q.server_send);
+        receive_queue_peak_ = std::max(receive_queue_peak_, q.client_receive);
+      }
       if (steady_cpu_at_ < 0) {
         steady_cpu_at_ = cpu;
         steady_bytes_at_ = t_.bytes;
@@ -346,17 +378,20 @@ class load {
     double cpu_share = steady_s > 0 ? cpu_s / steady_s : 0;
     double per_stream_kib =
         o_.listeners > 0 ? static_cast<double>(rss_peak_ - rss_before_) / static_cast<double>(o_.listeners) : 0;
-    char line[1024];
+    char line[2048];
     std::snprintf(line, sizeof line,
                   "listeners=%d seconds=%.0f streams=%ld completed=%ld cut=%ld failed=%ld underruns=%ld "
                   "stalled_s=%.1f min_cut_after_s=%.1f ttfb_p50_ms=%.1f ttfb_p99_ms=%.1f startup_p50_ms=%.0f "
                   "startup_p99_ms=%.0f gbps=%.3f server_cpu=%.2f cpu_per_gbps=%.2f rss_before_kib=%ld "
-                  "rss_peak_kib=%ld kib_per_stream=%.1f tcp_mem_kib=%ld",
+                  "rss_peak_kib=%ld kib_per_stream=%.1f tcp_mem_kib=%ld server_sendq_kib_per_stream=%.1f "
+                  "client_recvq_kib_per_stream=%.1f",
                   o_.listeners, elapsed, t_.streams, t_.completed, t_.cut, t_.failed, t_.underruns,
                   t_.stalled_seconds, t_.cut_after_s.empty() ? 0.0 : *std::min_element(t_.cut_after_s.begin(), t_.cut_after_s.end()),
                   percentile(t_.ttfb_ms, 50), percentile(t_.ttfb_ms, 99), percentile(t_.startup_ms, 50),
                   percentile(t_.startup_ms, 99), gbps, cpu_share, gbps > 0 ? cpu_share / gbps : 0.0, rss_before_,
-                  rss_peak_, per_stream_kib, tcp_peak_ - tcp_before_);
+                  rss_peak_, per_stream_kib, tcp_peak_ - tcp_before_,
+                  static_cast<double>(send_queue_peak_) / 1024.0 / o_.listeners,
+                  static_cast<double>(receive_queue_peak_) / 1024.0 / o_.listeners);
     std::printf("%s\n", line);
     std::fflush(stdout);
   }
@@ -368,7 +403,7 @@ class load {
   clock_type::time_point steady_from_, steady_time_, time_last_;
   long rss_before_ = 0, rss_peak_ = 0, tcp_before_ = 0, tcp_peak_ = 0;
   double cpu_before_ = 0, steady_cpu_at_ = -1, cpu_last_ = 0;
-  std::uint64_t steady_bytes_at_ = 0, bytes_last_ = 0;
+  std::uint64_t steady_bytes_at_ = 0, bytes_last_ = 0, send_queue_peak_ = 0, receive_queue_peak_ = 0;
   long samples_ = 0;
 };
 

@@ -314,6 +314,14 @@ int cmd_serve(const config& c) {
   migrate_with_retry(c, c.db_startup_timeout);
   metrics::set_build_info(TONEARM_VERSION, TONEARM_COMMIT);
   services svc(c);
+  {
+    // Connections for every worker before the first request, not made by it.
+    auto want = static_cast<std::size_t>(std::min(c.db_pool_size, c.worker_threads));
+    auto opened = svc.db.warm(want);
+    if (svc.read_db) opened += svc.read_db->warm(want);
+    auto redis = svc.redis.warm(static_cast<std::size_t>(c.worker_threads));
+    spdlog::debug("pools warmed: {} PostgreSQL and {} Redis connections", opened, redis);
+  }
   svc.reads.start();  // before the search index: its first build may read the standby
   svc.search.start();
   svc.start_play_flusher();

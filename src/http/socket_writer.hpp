@@ -1,9 +1,11 @@
 // Writes a response's head and body bytes to a socket with the system calls that copy
 // least: sendfile(2) for a region of a local file (page cache to socket, no buffer of
 // ours), sendmsg(2) with the head and a body piece in one call otherwise. The socket
-// is non-blocking; when it is full the writer waits until it is writable, at most
-// write_timeout each time (a stalled reader is dropped with beast::error::timeout). A
-// client that hangs up ends the write with EPIPE/ECONNRESET (a system_error).
+// is non-blocking; when it is full the writer waits until it is writable. A reader
+// that takes no byte at all for write_timeout is dropped with beast::error::timeout; one
+// that reads slowly (a player at the pace of the music) never is, however long the
+// socket stays full. A client that hangs up ends the write with EPIPE/ECONNRESET (a
+// system_error).
 #pragma once
 
 #include <chrono>

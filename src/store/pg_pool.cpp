@@ -4,7 +4,9 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 #include <set>
 #include <string_view>
 #include <spdlog/spdlog.h>
@@ -114,6 +116,26 @@ void pg_pool::prepare_connection(pqxx::connection& c) {
   prepare_catalog_statements(c);
 }
 
+std::size_t pg_pool::warm(std::size_t n) {
+  std::vector<pg_lease> held;  // held, so that each acquire opens another
+  try {
+    while (held.size() < std::min(n, size_)) held.push_back(acquire());
+  } catch (const std::exception& e) {
+    spdlog::debug("database pool warm-up stopped after {} connections: {}", held.size(), e.what());
+  }
+  // A new server process loads its table and index caches on a connection's first
+  // query (tens of ms each when a hundred arrive at once): one song lookup each now.
+  for (auto& lease : held) {
+    try {
+      pqxx::nontransaction tx(*lease);
+      tx.exec_prepared(statement::songs_by_ids, "{0}");
+    } catch (const std::exception& e) {
+      spdlog::debug("database pool warm-up query failed: {}", e.what());
+    }
+  }
+  return held.size();
+}
+
 pg_lease pg_pool::acquire() {
   std::unique_lock lock(mutex_);
   auto has_free = [this] { return !idle_.empty() || open_ < size_; };
@@ -169,18 +191,26 @@ void pg_pool::tag_for_request(pqxx::connection& conn) {
 }
 
 void pg_pool::release(std::unique_ptr<pqxx::connection> conn) {
+  std::vector<std::unique_ptr<pqxx::connection>> dropped;  // closed outside the lock
   {
     std::lock_guard lock(mutex_);
     if (broken(*conn)) {
-      tags_.erase(conn.get());
-      --open_;  // dropped; the next acquire opens a fresh one
-      stats().open.Decrement();
-      stats().reconnects.Increment();
+      // The server restarted or went away: the idle connections opened before are as
+      // dead as this one, though they cannot know it until used. Dropped with it, so
+      // that the next acquire (with_connection's second try) opens a fresh one instead
+      // of finding another dead one (a warmed pool holds a dozen).
+      dropped = std::move(idle_);
+      idle_.clear();
+      dropped.push_back(std::move(conn));
+      for (const auto& c : dropped) tags_.erase(c.get());
+      open_ -= dropped.size();
+      stats().open.Decrement(static_cast<double>(dropped.size()));
+      stats().reconnects.Increment(static_cast<double>(dropped.size()));
     } else {
       idle_.push_back(std::move(conn));
     }
   }
-  available_.notify_one();
+  available_.notify_all();
 }
 
 bool pg_pool::broken(pqxx::connection& conn) {

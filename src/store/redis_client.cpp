@@ -282,6 +282,18 @@ std::optional<redis_reply> redis_client::command(const std::vector<std::string>&
   return std::move(replies->front());
 }
 
+std::size_t redis_client::warm(std::size_t n) {
+  std::vector<std::unique_ptr<redis_connection>> held;  // held, so that each checkout opens another
+  try {
+    while (held.size() < std::min(n, options_.pool_size)) held.push_back(checkout());
+  } catch (const std::exception& e) {
+    spdlog::debug("Redis pool warm-up stopped after {} connections: {}", held.size(), e.what());
+  }
+  auto opened = held.size();
+  for (auto& c : held) checkin(std::move(c));
+  return opened;
+}
+
 bool redis_client::ping() {
   auto r = command({"PING"});
   return r && !r->is_error();

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
+
+#include <algorithm>
 #include <thread>
 
 #include "test_support.hpp"
@@ -73,6 +75,49 @@ TEST(PgPool, ExhaustedPoolTimesOutWithUnavailable) {
   } catch (const api_error& e) {
     EXPECT_EQ(e.code(), errc::unavailable);
   }
+}
+
+// A started instance opens its connections before the first requests (a cold instance
+// behind a balancer gets hundreds at once): warm() opens them, bounded by the pool.
+TEST(PgPool, WarmOpensConnectionsUpToThePoolSize) {
+  scratch_database db;
+  pg_pool pool(db.url(), 3, 1000ms);
+  EXPECT_EQ(pool.warm(5), 3u) << "never past the pool's size";
+  auto backends = pool.with_connection([](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return tx.exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")[0][0].as<int>();
+  });
+  EXPECT_EQ(backends, 3) << "three connections open and idle in the pool";
+  pg_pool unreachable("postgresql://postgres@127.0.0.1:" + std::to_string(tonearm::testing::free_port()) + "/x", 2, 500ms);
+  EXPECT_EQ(unreachable.warm(2), 0u) << "a failure stops the warm-up; nothing thrown";
+}
+
+// A database restart under a warmed pool: every idle connection is dead, and the first
+// query after it must not meet a second dead one on its retry.
+TEST(PgPool, AfterARestartAWarmedPoolAnswersTheNextQuery) {
+  scratch_database db;
+  pg_pool pool(db.url(), 4, 1000ms);
+  ASSERT_EQ(pool.warm(4), 4u);
+  auto name = db.url().substr(db.url().rfind('/') + 1);
+  scratch_database::admin_query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+  int first = 0;
+  EXPECT_NO_THROW(first = backend_pid(pool)) << "the retry found another dead connection";
+  EXPECT_GT(first, 0);
+  EXPECT_NO_THROW(backend_pid(pool));
+}
+
+TEST(RedisClient, WarmOpensConnectionsUpToThePoolSize) {
+  redis_server server;
+  auto options = parse_redis_url(server.url());
+  options.pool_size = 4;
+  redis_client client(options);
+  EXPECT_EQ(client.warm(6), 4u);
+  auto list = client.command({"CLIENT", "LIST"});
+  ASSERT_TRUE(list);
+  EXPECT_EQ(std::count(list->str.begin(), list->str.end(), '\n'), 4) << list->str;
+  options.port = tonearm::testing::free_port();
+  redis_client unreachable(options);
+  EXPECT_EQ(unreachable.warm(2), 0u);
 }
 
 TEST(RedisClient, RunsCommandsAndPipelines) {

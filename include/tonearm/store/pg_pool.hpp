@@ -53,12 +53,20 @@ class pg_pool {
   static void prepare_connection(pqxx::connection& c);
   ~pg_pool();
 
+  // Opens connections now until `n` are open (at most `size`), each with one song
+  // lookup run, so that the first requests after a start do not each wait for a
+  // connection of their own to be made and its server process to load its caches (a
+  // cold instance behind a balancer gets hundreds at once). Stops at the first failure
+  // (logged at debug: the pool opens connections later as it always does). Returns
+  // how many are open.
+  std::size_t warm(std::size_t n);
+
   // Borrows a connection, opening one if needed. Throws tonearm::api_error
   // (unavailable) when none is free in time or the server cannot be reached.
   pg_lease acquire();
 
   // Runs `fn` with a connection; if the connection turns out broken (server restarted)
-  // it is dropped and `fn` runs once more on a fresh one. `fn` must be safe to repeat:
+  // it is dropped with every idle one (dead too) and `fn` runs once more on a fresh one. `fn` must be safe to repeat:
   // an uncommitted transaction on a broken connection was rolled back by the server.
   // Inside a request (core::current_request) the connection first carries the
   // request's id as application_name, and the time spent here counts as the

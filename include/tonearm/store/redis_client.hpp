@@ -78,6 +78,10 @@ class redis_client {
 
   // PING; false when Redis is unreachable. Also a half-open probe for the breaker.
   bool ping();
+  // Opens connections now until `n` are idle in the pool (at most pool_size), so that
+  // the first requests after a start find them made. Stops at the first failure (the
+  // pool opens connections later as it always does). Returns how many are idle.
+  std::size_t warm(std::size_t n);
   std::string last_error() const;
   circuit_breaker::state breaker_state() const { return breaker_.current(); }
 
