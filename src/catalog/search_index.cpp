@@ -100,7 +100,7 @@ std::vector<std::pair<std::string, std::uint8_t>> parse_tsvector_text(const std:
 
 search_index::search_index(std::vector<index_doc> docs, std::stop_token stop) {
   auto check = [&stop](std::size_t i) {
-    if (i % 65536 == 0 && stop.stop_requested()) throw build_stopped();
+    if (i % 4096 == 0 && stop.stop_requested()) throw build_stopped();
   };
   check(0);
   std::sort(docs.begin(), docs.end(), [](const index_doc& a, const index_doc& b) {
@@ -109,8 +109,10 @@ search_index::search_index(std::vector<index_doc> docs, std::stop_token stop) {
   // Intern the lexemes (a hash map, not a sort of every occurrence), then number the
   // distinct words in sorted order for prefix ranges.
   std::unordered_map<std::string, std::uint32_t> word_ids;
-  for (const auto& d : docs)
-    for (const auto& w : d.words) word_ids.emplace(w.first, 0);
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    check(i);
+    for (const auto& w : docs[i].words) word_ids.emplace(w.first, 0);
+  }
   words_.reserve(word_ids.size());
   for (const auto& [w, unused] : word_ids) words_.push_back(w);
   check(0);

@@ -187,6 +187,7 @@ std::vector<catalog::index_doc> catalog_repository::load_index_docs(entity e, st
       return tx.exec_params(sql, last, batch);
     });
     for (const auto& row : r) {
+      if (docs.size() % 4096 == 0 && stop.stop_requested()) throw catalog::build_stopped();
       catalog::index_doc d;
       d.id = row[0].as<std::int64_t>();
       d.popularity = row[1].as<std::int64_t>();

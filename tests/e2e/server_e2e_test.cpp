@@ -342,7 +342,7 @@ TEST_F(ServerTest, SigtermDuringASearchIndexRebuildExitsWithinTheGrace) {
   auto log = srv.process().output();
   EXPECT_NE(log.find("search index rebuild stopped: shutting down"), std::string::npos)
       << "no rebuild was under way: the test proves nothing\n" << log;
-  EXPECT_LT(took, 2000ms) << log;
+  EXPECT_LT(took, 2500ms) << log;  // the grace, plus the exit (a sanitizer build scans for leaks)
 }
 
 TEST_F(ServerTest, NewConnectionsAreRefusedAfterSigterm) {

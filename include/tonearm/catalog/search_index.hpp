@@ -59,7 +59,7 @@ struct build_stopped : std::exception {
 class search_index {
  public:
   search_index() = default;
-  // Builds over `docs`. Checks `stop` every 64 Ki documents and throws build_stopped
+  // Builds over `docs`. Checks `stop` every 4096 documents and throws build_stopped
   // once it is requested: a build of millions of songs never holds up a shutdown.
   explicit search_index(std::vector<index_doc> docs, std::stop_token stop = {});
 
