@@ -347,7 +347,6 @@ class load {
     }
     if (samples_ == 0) {
       rss_before_ = rss;
-      cpu_before_ = cpu;
       tcp_before_ = tcp_memory_kib();
     }
     if (now >= steady_from_) {
@@ -402,7 +401,7 @@ class load {
   totals t_;
   clock_type::time_point steady_from_, steady_time_, time_last_;
   long rss_before_ = 0, rss_peak_ = 0, tcp_before_ = 0, tcp_peak_ = 0;
-  double cpu_before_ = 0, steady_cpu_at_ = -1, cpu_last_ = 0;
+  double steady_cpu_at_ = -1, cpu_last_ = 0;
   std::uint64_t steady_bytes_at_ = 0, bytes_last_ = 0, send_queue_peak_ = 0, receive_queue_peak_ = 0;
   long samples_ = 0;
 };

@@ -121,7 +121,6 @@ net::awaitable<response> session::dispatch(request& req) {
   if (r->streams && req.method == "GET" && ctx_.options.max_streams > 0 &&
       ctx_.stats.streams.load(std::memory_order_relaxed) >= ctx_.options.max_streams) {
     // Full: a fast answer now beats every listener slowing down. Players retry.
-    ctx_.stats.streams_refused.fetch_add(1, std::memory_order_relaxed);
     server_metrics().streams_refused.Increment();
     auto res = error_response(errc::overloaded, "this server streams to as many listeners as it can feed (" +
                                                     std::to_string(ctx_.options.max_streams) + "); retry shortly");
@@ -283,8 +282,8 @@ net::awaitable<void> session::send(response& res, const request& req, bool keep_
     stream_hold streaming(ctx_.stats);
     co_await send_pieces(head, *res.stream, res);
   } else {
-    std::span<const char> body;
-    if (!res.stream && !head_only) body = std::span<const char>(res.body.data(), res.body.size());
+    std::span<const char> body;  // HEAD: none (a streamed body never reaches here but for HEAD)
+    if (!head_only) body = std::span<const char>(res.body.data(), res.body.size());
     co_await writer.write(head, head_sent, body, res.body_bytes_sent);
   }
 }

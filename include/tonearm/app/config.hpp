@@ -73,8 +73,8 @@ struct config {
   std::chrono::seconds token_cache{30};  // a token confirmed this recently is not checked again (0: off)
   std::uint64_t hot_local_bytes = 64ULL << 20;      // hot chunks also kept in this process
   std::size_t stream_chunk_bytes = 56 * 1024;        // largest piece of a streamed body in memory
-  int send_lowat_bytes = 1024 * 1024;
-  int max_streams = 0;                               // audio streams written at once before 503 (0: no limit)                 // TCP_NOTSENT_LOWAT of every connection (0: the kernel's)
+  int send_lowat_bytes = 1024 * 1024;                // TCP_NOTSENT_LOWAT of every connection (0: the kernel's)
+  int max_streams = 0;                               // audio streams written at once before 503 (0: no limit)
   bool sendfile = true;                              // single-range blob bodies with sendfile(2)
   bool anonymous_access = true;                     // search and streaming without a token
   std::chrono::seconds session_ttl{30 * 86400};     // bearer token lifetime

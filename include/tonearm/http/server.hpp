@@ -22,8 +22,7 @@ struct connection_stats {
   std::atomic<std::int64_t> shed{0};                // closed unanswered for want of fds
   std::atomic<std::int64_t> exhaustion_episodes{0};
   std::atomic<bool> draining{false};  // shutting down: no new connections (readiness says 503)
-  std::atomic<std::int64_t> streams{0};          // streamed bodies (audio) being written now
-  std::atomic<std::int64_t> streams_refused{0};  // stream requests answered 503 (max_streams)
+  std::atomic<std::int64_t> streams{0};  // streamed bodies (audio) being written now
 };
 
 struct server_options {

@@ -66,8 +66,9 @@ class pg_pool {
   pg_lease acquire();
 
   // Runs `fn` with a connection; if the connection turns out broken (server restarted)
-  // it is dropped with every idle one (dead too) and `fn` runs once more on a fresh one. `fn` must be safe to repeat:
-  // an uncommitted transaction on a broken connection was rolled back by the server.
+  // it is dropped with every idle one (dead too) and `fn` runs once more on a fresh
+  // one. `fn` must be safe to repeat: an uncommitted transaction on a broken
+  // connection was rolled back by the server.
   // Inside a request (core::current_request) the connection first carries the
   // request's id as application_name, and the time spent here counts as the
   // request's database time.
