@@ -104,6 +104,20 @@ double proc_cpu_seconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The whole machine's busy CPU seconds (/proc/stat: every state but idle and iowait).
+// On loopback the kernel sends queued bytes in whichever process's context handles the
+// ACK (often the client's), so a server's own CPU depends on how much it leaves queued;
+// the machine's total does not.
+double machine_cpu_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  unsigned long long v[10] = {};
+  in >> cpu;
+  for (auto& x : v) in >> x;
+  unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];  // user nice system irq softirq steal
+  return static_cast<double>(busy) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 long tcp_memory_kib() {  // "TCP: inuse 5 orphan 0 tw 0 alloc 7 mem 3" (pages)
   std::ifstream in("/proc/net/sockstat");
   std::string line;
@@ -357,12 +371,15 @@ class load {
         send_queue_peak_ = std::max(send_queue_peak_, q.server_send);
         receive_queue_peak_ = std::max(receive_queue_peak_, q.client_receive);
       }
+      double machine = machine_cpu_seconds();
       if (steady_cpu_at_ < 0) {
         steady_cpu_at_ = cpu;
+        steady_machine_at_ = machine;
         steady_bytes_at_ = t_.bytes;
         steady_time_ = now;
       }
       cpu_last_ = cpu;
+      machine_last_ = machine;
       bytes_last_ = t_.bytes;
       time_last_ = now;
     }
@@ -375,19 +392,21 @@ class load {
     double cpu_s = steady_cpu_at_ < 0 ? 0 : cpu_last_ - steady_cpu_at_;
     double gbps = steady_s > 0 ? steady_bits / steady_s / 1e9 : 0;
     double cpu_share = steady_s > 0 ? cpu_s / steady_s : 0;
+    double machine_share = steady_s > 0 && steady_cpu_at_ >= 0 ? (machine_last_ - steady_machine_at_) / steady_s : 0;
     double per_stream_kib =
         o_.listeners > 0 ? static_cast<double>(rss_peak_ - rss_before_) / static_cast<double>(o_.listeners) : 0;
     char line[2048];
     std::snprintf(line, sizeof line,
                   "listeners=%d seconds=%.0f streams=%ld completed=%ld cut=%ld failed=%ld underruns=%ld "
                   "stalled_s=%.1f min_cut_after_s=%.1f ttfb_p50_ms=%.1f ttfb_p99_ms=%.1f startup_p50_ms=%.0f "
-                  "startup_p99_ms=%.0f gbps=%.3f server_cpu=%.2f cpu_per_gbps=%.2f rss_before_kib=%ld "
+                  "startup_p99_ms=%.0f gbps=%.3f server_cpu=%.2f cpu_per_gbps=%.2f machine_cpu=%.2f machine_cpu_per_gbps=%.2f rss_before_kib=%ld "
                   "rss_peak_kib=%ld kib_per_stream=%.1f tcp_mem_kib=%ld server_sendq_kib_per_stream=%.1f "
                   "client_recvq_kib_per_stream=%.1f",
                   o_.listeners, elapsed, t_.streams, t_.completed, t_.cut, t_.failed, t_.underruns,
                   t_.stalled_seconds, t_.cut_after_s.empty() ? 0.0 : *std::min_element(t_.cut_after_s.begin(), t_.cut_after_s.end()),
                   percentile(t_.ttfb_ms, 50), percentile(t_.ttfb_ms, 99), percentile(t_.startup_ms, 50),
-                  percentile(t_.startup_ms, 99), gbps, cpu_share, gbps > 0 ? cpu_share / gbps : 0.0, rss_before_,
+                  percentile(t_.startup_ms, 99), gbps, cpu_share, gbps > 0 ? cpu_share / gbps : 0.0, machine_share,
+                  gbps > 0 ? machine_share / gbps : 0.0, rss_before_,
                   rss_peak_, per_stream_kib, tcp_peak_ - tcp_before_,
                   static_cast<double>(send_queue_peak_) / 1024.0 / o_.listeners,
                   static_cast<double>(receive_queue_peak_) / 1024.0 / o_.listeners);
@@ -401,7 +420,7 @@ class load {
   totals t_;
   clock_type::time_point steady_from_, steady_time_, time_last_;
   long rss_before_ = 0, rss_peak_ = 0, tcp_before_ = 0, tcp_peak_ = 0;
-  double steady_cpu_at_ = -1, cpu_last_ = 0;
+  double steady_cpu_at_ = -1, cpu_last_ = 0, steady_machine_at_ = 0, machine_last_ = 0;
   std::uint64_t steady_bytes_at_ = 0, bytes_last_ = 0, send_queue_peak_ = 0, receive_queue_peak_ = 0;
   long samples_ = 0;
 };

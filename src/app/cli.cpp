@@ -55,6 +55,8 @@ Usage:
   tonearm blobs check [--config FILE]
                                     check that every song's blob is in the blob store
                                     with the catalog's size; name those that are not
+  tonearm app-key                   print a new random subsonic_secret_key (the key
+                                    that seals app passwords for Subsonic apps)
   tonearm --help | --version
 
 Configuration comes from FILE (default: config/tonearm.json if present, or the
@@ -322,6 +324,15 @@ int cmd_serve(const config& c) {
     auto redis = svc.redis.warm(static_cast<std::size_t>(c.worker_threads));
     spdlog::debug("pools warmed: {} PostgreSQL and {} Redis connections", opened, redis);
   }
+  // App passwords sealed under another key (or with none configured) would all fail:
+  // say so now, once, instead of refusing every Subsonic app.
+  for (const auto& id : svc.app_credentials.key_ids())
+    if (!svc.app_box || svc.app_box->key_id() != id)
+      throw std::runtime_error(
+          svc.app_box ? "subsonic_secret_key is not the key the stored app passwords were sealed with (key id " + id +
+                            "; this key's id is " + svc.app_box->key_id() + ")"
+                      : "the database holds app passwords but subsonic_secret_key is not set (they were sealed with "
+                        "key id " + id + ")");
   svc.reads.start();  // before the search index: its first build may read the standby
   svc.search.start();
   svc.start_play_flusher();
@@ -386,6 +397,10 @@ int run_cli(int argc, char** argv) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << usage;
     return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "app-key" && args.size() == 1) {
+    std::cout << accounts::secret_box::new_key_text() << "\n";
+    return 0;
   }
   if (args[0] == "--version") {
     std::cout << "tonearm " << TONEARM_VERSION << "\n";

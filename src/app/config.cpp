@@ -185,6 +185,12 @@ const std::vector<key_spec>& keys() {
       int_key("login_attempts_per_user", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_user = static_cast<int>(n); }),
       int_key("login_attempts_per_address", 1, 1000000, [](config& c, long long n) { c.login_attempts_per_address = static_cast<int>(n); }),
       int_key("login_window_seconds", 1, 86400, [](config& c, long long n) { c.login_window = std::chrono::seconds(n); }),
+      {"subsonic_secret_key", [](config& c, const std::string& v) {
+         bool hex = v.size() == 64 && v.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+         if (!v.empty() && !hex)
+           throw std::invalid_argument("expected 64 hex digits (32 random bytes; `tonearm app-key` makes one)");
+         c.subsonic_secret_key = v;
+       }},
       int_key("password_hash_ops", 1, 100, [](config& c, long long n) { c.password_hash_ops = static_cast<std::uint64_t>(n); }),
       int_key("password_hash_memory_kib", 8, 4 << 20, [](config& c, long long n) { c.password_hash_memory_kib = static_cast<std::size_t>(n); }),
       int_key("password_hash_concurrency", 1, 256, [](config& c, long long n) { c.password_hash_concurrency = static_cast<int>(n); }),

@@ -112,6 +112,25 @@ http::router build_routes(services& s) {
   r.add("GET", "/v1/me/playlists", [&p](request& q) { return p.mine(q); });
   r.add("GET", "/v1/users/{id}/playlists", [&p](request& q) { return p.of_user(q); });
 
+  auto& me = s.me_api;
+  r.add("POST", "/v1/me/app-passwords", [&me](request& q) { return me.create_credential(q); });
+  r.add("GET", "/v1/me/app-passwords", [&me](request& q) { return me.credentials(q); });
+  r.add("DELETE", "/v1/me/app-passwords/{id}", [&me](request& q) { return me.revoke_credential(q); });
+  r.add("GET", "/v1/me/player/queue", [&me](request& q) { return me.queue(q); });
+  r.add("PUT", "/v1/me/player/queue", [&me](request& q) { return me.save_queue(q); });
+
+  // The Subsonic API for existing music apps: every method with and without .view, by
+  // GET or POST (formPost). The audio methods are streams, under max_streams.
+  auto& sub = s.subsonic_api;
+  auto subsonic = [&sub](request& q) { return sub(q); };
+  for (const char* method : {"GET", "POST"}) {
+    r.add(method, "/rest/{method}", subsonic);
+    for (const char* audio : {"/rest/stream", "/rest/stream.view", "/rest/download", "/rest/download.view"}) {
+      r.add(method, audio, subsonic);
+      r.limit_streams(method, audio);
+    }
+  }
+
   // The web player: flat files of web_dir at "/" ("/healthz" and "/v1/..." win by
   // specificity and length). In memory, so it answers on the I/O thread.
   auto site = std::make_shared<web::static_files>(s.cfg.web_dir);

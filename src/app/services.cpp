@@ -7,6 +7,14 @@
 namespace tonearm::app {
 
 namespace {
+std::optional<accounts::secret_box> app_box_for(const config& c) {
+  if (c.subsonic_secret_key.empty()) return std::nullopt;
+  std::string why;
+  auto box = accounts::secret_box::from_text(c.subsonic_secret_key, why);
+  if (!box) throw std::invalid_argument("subsonic_secret_key " + why);
+  return box;
+}
+
 store::redis_options redis_options_for(const config& c) {
   auto o = store::parse_redis_url(c.redis_url);
   o.timeout = c.redis_timeout;
@@ -33,6 +41,9 @@ services::services(const config& c)
       recorder(plays, hot, &directory),
       users(db),
       playlists(db, c.playlist_max_items, &reads),
+      library(db),
+      app_credentials(db),
+      app_box(app_box_for(c)),
       hasher(accounts::password_cost{c.password_hash_ops, c.password_hash_memory_kib}),
       limiter(redis, c.login_window),
       tokens(redis, c.token_cache),
@@ -45,7 +56,10 @@ services::services(const config& c)
                    accounts::account_settings{c.session_ttl, c.login_attempts_per_user, c.login_attempts_per_address,
                                               c.password_hash_concurrency},
                    auth),
-      playlists_api(playlists, users, catalog, auth) {}
+      playlists_api(playlists, users, catalog, auth),
+      me_api(app_credentials, library, catalog, auth, app_box ? &*app_box : nullptr),
+      subsonic_api(library, app_credentials, playlists, search, streamer, limiter, app_box ? &*app_box : nullptr,
+                   subsonic::api_settings{TONEARM_VERSION, c.login_attempts_per_user, c.login_attempts_per_address}) {}
 
 namespace {
 void flush_once(services& s) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 #include <random>
 
@@ -159,20 +160,37 @@ std::string serialize_head(const response& res, std::string_view request_id, boo
 
 bool wants_close(const response& res) { return iequals(res.headers.get("Connection"), "close"); }
 
+std::string redacted_target(std::string_view target) {
+  // Query parameters that carry a secret: a bearer token in the query (for <audio>
+  // elements), and Subsonic's password, token, salt and API key.
+  static constexpr std::string_view secret[] = {"access_token", "p", "t", "s", "apiKey"};
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q + 1));
+  auto query = target.substr(q + 1);
+  while (true) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    auto eq = part.find('=');
+    auto name = part.substr(0, eq);
+    if (eq != std::string_view::npos && std::find(std::begin(secret), std::end(secret), name) != std::end(secret))
+      out.append(name).append("=REDACTED");
+    else
+      out.append(part);
+    if (amp == std::string_view::npos) break;
+    out.push_back('&');
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 void log_access(const request& req, const response& res, std::chrono::steady_clock::time_point started) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   // logfmt; the target is quoted with quotes and control bytes escaped.
   std::string target;
   target.reserve(req.target.size());
-  // A token in the query (access_token=..., for <audio> elements) never reaches the log.
-  std::string_view raw = req.target;
-  std::string redacted;
-  if (auto at = raw.find("access_token="); at != std::string_view::npos && raw.find('?') < at) {
-    auto end = raw.find('&', at);
-    redacted = std::string(raw.substr(0, at)) + "access_token=REDACTED" +
-               std::string(end == std::string_view::npos ? "" : raw.substr(end));
-    raw = redacted;
-  }
+  const std::string redacted = redacted_target(req.target);
+  std::string_view raw = redacted;
   for (unsigned char c : raw) {
     if (c == '"' || c == '\\') { target.push_back('\\'); target.push_back(static_cast<char>(c)); }
     else if (c < 0x20 || c == 0x7f) target.append("?");

@@ -29,6 +29,9 @@ std::string serialize_head(const response& res, std::string_view request_id, boo
 bool wants_close(const response& res);
 
 // One structured line per request.
+// `target` with the values of the query parameters that carry secrets (access_token;
+// Subsonic's p, t, s and apiKey) replaced by REDACTED: what the access log shows.
+std::string redacted_target(std::string_view target);
 void log_access(const request& req, const response& res, std::chrono::steady_clock::time_point started);
 
 std::string_view reason_phrase(unsigned status) noexcept;

@@ -16,22 +16,13 @@ namespace {
 
 constexpr std::size_t max_ids_per_request = 100;  // as Spotify's API
 
-std::size_t characters(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 std::string checked_name(const std::string& name) {
-  auto first = name.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) throw api_error(errc::bad_request, "name must not be empty");
-  if (characters(name) > 200) throw api_error(errc::bad_request, "name must be at most 200 characters long");
+  if (auto problem = name_problem(name); !problem.empty()) throw api_error(errc::bad_request, problem);
   return name;
 }
 
 std::string checked_description(const std::string& d) {
-  if (characters(d) > 300) throw api_error(errc::bad_request, "description must be at most 300 characters long");
+  if (auto problem = description_problem(d); !problem.empty()) throw api_error(errc::bad_request, problem);
   return d;
 }
 

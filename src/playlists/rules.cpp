@@ -7,6 +7,29 @@ namespace tonearm::playlists {
 
 namespace {
 
+std::size_t characters(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+}  // namespace
+
+std::string name_problem(const std::string& name) {
+  if (name.find_first_not_of(" \t\r\n") == std::string::npos) return "name must not be empty";
+  if (characters(name) > 200) return "name must be at most 200 characters long";
+  return "";
+}
+
+std::string description_problem(const std::string& d) {
+  if (characters(d) > 300) return "description must be at most 300 characters long";
+  return "";
+}
+
+
+namespace {
+
 refusal invalid(std::string message) { return {refusal::kind::invalid, std::move(message), std::nullopt, {}}; }
 
 std::optional<refusal> outside(const char* what, std::int64_t value, std::int64_t lo, std::int64_t hi) {

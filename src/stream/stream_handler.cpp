@@ -112,11 +112,14 @@ std::optional<http::response> stream_handler::fast(const http::request& req) con
 }
 
 http::response stream_handler::operator()(const http::request& req) const {
-  auto id = http::path_id(req, "id", "song");
+  return play(req, http::path_id(req, "id", "song"), true);
+}
+
+http::response stream_handler::play(const http::request& req, std::int64_t id, bool count) const {
   auto song = lookup(id);
   if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
   auto response = respond(req, id, *song, hot_.cached_size(song->blob_key));
-  count_play(req, response, id, *song);
+  if (count) count_play(req, response, id, *song);
   return response;
 }
 
@@ -137,6 +140,13 @@ void stream_handler::count_play(const http::request& req, const http::response& 
                     (res.status == 200 || (res.status == 206 && is_play_start(req.method, req.header("Range"))));
   if (!play_start) return;
   plays_.enqueue(id, listener_key(req), song);
+}
+
+bool stream_handler::record_play(const http::request& req, std::int64_t id) const {
+  auto song = lookup(id);
+  if (!song) return false;
+  plays_.enqueue(id, listener_key(req), *song);
+  return true;
 }
 
 http::response stream_handler::report_play(const http::request& req) const {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tonearm::accounts {
 
@@ -19,6 +20,22 @@ struct user {
 struct user_credentials {
   std::int64_t id = 0;
   std::string password_hash;
+};
+
+// An app password or API key as its owner sees it listed (never the secret).
+struct app_credential {
+  std::int64_t id = 0;
+  std::string kind;   // "password" or "api_key"
+  std::string label;  // the user's name for it ("Symfonium on my phone")
+  std::string created_at;
+  std::optional<std::string> last_used_at;
+};
+
+// A sealed app password, for checking a Subsonic call (see app_credentials.hpp).
+struct sealed_password {
+  std::int64_t id = 0;
+  std::string sealed;
+  std::string key_id;
 };
 
 struct user_ref {

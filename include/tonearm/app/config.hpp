@@ -81,6 +81,11 @@ struct config {
   int login_attempts_per_user = 10;                 // failed logins per username per window
   int login_attempts_per_address = 50;              // logins and registrations per client address per window
   std::chrono::seconds login_window{300};
+  // 64 hex digits (32 random bytes; `tonearm app-key` makes one) sealing the app
+  // passwords Subsonic clients sign in with; never stored in the database. "": no app
+  // passwords (API keys still work), and the server refuses to start while the
+  // database holds any.
+  std::string subsonic_secret_key;
   std::uint64_t password_hash_ops = 2;              // argon2id passes (libsodium "interactive")
   std::size_t password_hash_memory_kib = 65536;     // argon2id memory (64 MiB)
   int password_hash_concurrency = 2;                // hashes at once (each holds its memory)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <optional>
 #include <stop_token>
 #include <thread>
 
@@ -29,6 +30,10 @@
 #include "tonearm/stream/play_recorder.hpp"
 #include "tonearm/stream/song_directory.hpp"
 #include "tonearm/stream/stream_handler.hpp"
+#include "tonearm/store/credential_repository.hpp"
+#include "tonearm/store/library_repository.hpp"
+#include "tonearm/subsonic/me_handlers.hpp"
+#include "tonearm/subsonic/subsonic_api.hpp"
 
 namespace tonearm::app {
 
@@ -50,6 +55,10 @@ struct services {
   stream::play_recorder recorder;  // after plays, hot and directory: stops before them
   store::account_repository users;
   store::playlist_repository playlists;
+  store::library_repository library;
+  store::credential_repository app_credentials;
+  // Seals app passwords (subsonic_secret_key); empty without one.
+  std::optional<tonearm::accounts::secret_box> app_box;
   tonearm::accounts::password_hasher hasher;
   tonearm::accounts::rate_limiter limiter;
   tonearm::accounts::token_cache tokens;
@@ -64,6 +73,8 @@ struct services {
   stream::charts_handler charts;
   tonearm::accounts::account_handlers accounts_api;
   tonearm::playlists::playlist_handlers playlists_api;
+  subsonic::me_handlers me_api;
+  subsonic::subsonic_api subsonic_api;
 
   // Flushes play counts to PostgreSQL every play_flush seconds until stopped.
   void start_play_flusher();

@@ -33,6 +33,11 @@ struct refusal {
 template <class T>
 using outcome = std::variant<T, refusal>;
 
+// Why a playlist name (not blank, at most 200 characters) or description (at most 300)
+// cannot be taken, or "" when it can.
+std::string name_problem(const std::string& name);
+std::string description_problem(const std::string& description);
+
 // A public playlist is visible to everyone, a private one to its owner only.
 bool visible(bool is_public, std::int64_t owner, std::optional<std::int64_t> viewer);
 inline bool visible(const playlist& p, std::optional<std::int64_t> viewer) {

@@ -33,6 +33,13 @@ class stream_handler final {
   // as the same listener: a client that both streams from byte 0 here and reports the
   // play is counted once.
   http::response report_play(const http::request& req) const;
+  // Song `id`'s audio for `req` (ranges, conditions, HEAD) as operator() answers it,
+  // for other APIs (Subsonic's stream and download): a play start is counted only
+  // with `count_play` (a download is no play; a Subsonic client reports its plays).
+  http::response play(const http::request& req, std::int64_t id, bool count_play) const;
+  // A play of song `id` reported by the client at `req`: counted as report_play does.
+  // False when there is no such song; throws api_error(unavailable) as lookups do.
+  bool record_play(const http::request& req, std::int64_t id) const;
 
  private:
   std::optional<audio_ref> lookup(std::int64_t id) const;

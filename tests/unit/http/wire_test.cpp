@@ -122,3 +122,22 @@ TEST(SerializeHead, NamesAndValuesCannotEndTheLine) {
 
 }  // namespace
 }  // namespace tonearm::http::wire
+
+TEST(RedactedTarget, HidesEverySecretParameterAndKeepsTheRest) {
+  struct row {
+    const char* target;
+    const char* logged;
+  } rows[] = {
+      {"/v1/songs/1/stream?access_token=abc", "/v1/songs/1/stream?access_token=REDACTED"},
+      {"/rest/ping.view?u=alice&t=0123abcd&s=salty&v=1.16.1&c=app&f=json",
+       "/rest/ping.view?u=alice&t=REDACTED&s=REDACTED&v=1.16.1&c=app&f=json"},
+      {"/rest/ping?u=alice&p=enc:736563726574", "/rest/ping?u=alice&p=REDACTED"},
+      {"/rest/getSong?apiKey=tnk_xyz&id=3", "/rest/getSong?apiKey=REDACTED&id=3"},
+      {"/v1/search?q=p&type=song", "/v1/search?q=p&type=song"},  // a value "p" is no secret
+      {"/v1/search?pp=1&ss=2&tt=3", "/v1/search?pp=1&ss=2&tt=3"},
+      {"/rest/ping?p", "/rest/ping?p"},  // no value to hide
+      {"/healthz", "/healthz"},
+      {"/a?t=1&t=2&", "/a?t=REDACTED&t=REDACTED&"},
+  };
+  for (const auto& r : rows) EXPECT_EQ(tonearm::http::wire::redacted_target(r.target), r.logged) << r.target;
+}
