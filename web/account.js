@@ -1,7 +1,8 @@
-// Account: log in, register (which logs in), log out.
-import { currentUser, login, logout, register } from './api.js';
+// Account: log in, register (which logs in), log out; app passwords and API keys for
+// Subsonic apps.
+import { api, currentUser, login, logout, register } from './api.js';
 import { h, replace } from './dom.js';
-import { clearError, messageFor, showInfo } from './status.js';
+import { clearError, messageFor, reportError, showInfo } from './status.js';
 
 export function renderAccount(main) {
   const user = currentUser();
@@ -17,7 +18,8 @@ export function renderAccount(main) {
         await logout();
         showInfo('You are logged out.');
         location.hash = '#/account';
-      } }, 'Log out'));
+      } }, 'Log out'),
+      appsSection(user));
     return;
   }
   replace(main,
@@ -74,4 +76,67 @@ function explain(err, kind) {
   if (kind === 'register' && err.status === 409) return 'That username is taken; pick another one.';
   if (err.status === 400) return err.message;
   return messageFor(err, kind === 'login' ? 'Could not log in' : 'Could not create the account');
+}
+
+// Subsonic apps (Symfonium, DSub, Feishin, ...) sign in with an app password or an
+// API key made here, never with the account password. The secret is shown once.
+function appsSection(user) {
+  const list = h('ul', { class: 'app-list', id: 'app-list', 'aria-label': 'App passwords and API keys' });
+  const secretBox = h('div', { id: 'app-secret-box', 'aria-live': 'polite' });
+  const label = h('input', { id: 'app-label', name: 'label', required: true, maxlength: 100, placeholder: 'e.g. Symfonium on my phone' });
+  const kind = h('select', { id: 'app-kind', name: 'kind' },
+    h('option', { value: 'password', text: 'App password (any Subsonic app)' }),
+    h('option', { value: 'api_key', text: 'API key (OpenSubsonic apps)' }));
+  const button = h('button', { type: 'submit', class: 'primary', id: 'app-create' }, 'Make it');
+  const error = h('p', { class: 'form-error', id: 'app-error', role: 'alert' });
+
+  async function refresh() {
+    try {
+      const { items } = await api('/v1/me/app-passwords');
+      replace(list, items.length ? items.map(appRow) : h('li', { class: 'empty', text: 'None yet.' }));
+    } catch (err) {
+      reportError(err, 'Could not list your app passwords');
+    }
+  }
+  function appRow(c) {
+    const used = c.last_used_at ? `last used ${new Date(c.last_used_at).toLocaleString()}` : 'never used';
+    return h('li', { 'data-id': c.id },
+      h('span', { class: 'app-label', text: c.label }),
+      h('span', { class: 'app-meta', text: `${c.kind === 'api_key' ? 'API key' : 'App password'}, ${used}` }),
+      h('button', { type: 'button', class: 'secondary', 'aria-label': `Revoke ${c.label}`, onclick: async () => {
+        try {
+          await api(`/v1/me/app-passwords/${c.id}`, { method: 'DELETE' });
+          showInfo(`"${c.label}" can no longer sign in.`);
+          refresh();
+        } catch (err) {
+          reportError(err, 'Could not revoke it');
+        }
+      } }, 'Revoke'));
+  }
+  const form = h('form', { class: 'card form', id: 'app-form', onsubmit: async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    button.disabled = true;
+    try {
+      const made = await api('/v1/me/app-passwords', { method: 'POST', body: { label: label.value.trim(), kind: kind.value } });
+      label.value = '';
+      replace(secretBox,
+        h('p', {}, made.kind === 'api_key'
+          ? 'Your API key (shown this once: copy it into the app now):'
+          : `Your app password (shown this once): in the app, enter the server ${location.origin}, the username ${user.username} and this password:`),
+        h('code', { class: 'app-secret', id: 'app-secret', text: made.secret }));
+      refresh();
+    } catch (err) {
+      error.textContent = err.status === 400 || err.status === 409 || err.status === 501 ? err.message : messageFor(err, 'Could not make it');
+    } finally {
+      button.disabled = false;
+    }
+  } },
+  h('h2', { text: 'Apps' }),
+  h('p', { class: 'hint', text: 'Subsonic apps (Symfonium, DSub, Substreamer, Feishin, Supersonic...) play from Tonearm. Give each its own app password, never your account password; revoke it here if the phone is lost.' }),
+  h('label', { for: 'app-label' }, 'Name'), label,
+  h('label', { for: 'app-kind' }, 'Kind'), kind,
+  button, error, secretBox);
+  refresh();
+  return h('section', { class: 'apps', id: 'apps' }, form, list);
 }

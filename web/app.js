@@ -12,6 +12,7 @@ import { renderMyPlaylists, renderPlaylist, renderUser, openAddToPlaylist } from
 import { renderAuthor, renderAlbum } from './catalog.js';
 import { songList, markPlaying } from './songlist.js';
 import { showError, clearError } from './status.js';
+import { initQueueSync } from './queue_sync.js';
 
 const routes = [
   [/^\/?$/, 'search', renderSearch],
@@ -124,6 +125,7 @@ function onKey(e) {
 
 function init() {
   initPlayer();
+  initQueueSync();
   renderAccountArea();
   sessionEvents.addEventListener('change', onSessionChange);
   playerEvents.addEventListener('songchange', () => {

@@ -104,11 +104,20 @@ export function queue() {
   return { songs: state.queue.slice(), index: state.index };
 }
 
-// Plays songs[index] and makes `songs` the queue for next / previous.
-export function playList(songs, index = 0) {
+// Where in the current song playback is (seconds).
+export function position() {
+  return audio && Number.isFinite(audio.currentTime) ? audio.currentTime : 0;
+}
+
+export function isPlaying() {
+  return Boolean(audio && !audio.paused);
+}
+
+// Plays songs[index] (from `startAt` seconds) and makes `songs` the queue for next / previous.
+export function playList(songs, index = 0, { startAt = 0 } = {}) {
   if (!songs.length) return;
   state.queue = songs.slice();
-  load(Math.max(0, Math.min(index, songs.length - 1)));
+  load(Math.max(0, Math.min(index, songs.length - 1)), { startAt });
 }
 
 export function togglePlay() {
@@ -137,7 +146,7 @@ export function seekBy(delta) {
   if (currentSong()) seekTo(audio.currentTime + delta);
 }
 
-function load(index, { withToken = false } = {}) {
+function load(index, { withToken = false, startAt = 0 } = {}) {
   state.index = index;
   state.loads += 1;
   const song = currentSong();
@@ -146,6 +155,9 @@ function load(index, { withToken = false } = {}) {
   const token = withToken || state.needsToken ? getSession()?.token : null;
   state.triedToken = Boolean(token);
   audio.src = token ? `${song.stream_url}?access_token=${encodeURIComponent(token)}` : song.stream_url;
+  // Continuing where another device stopped: once the length is known, seek there
+  // (a Range request from that byte, not the whole file).
+  if (startAt > 0) audio.addEventListener('loadedmetadata', () => { audio.currentTime = startAt; }, { once: true });
   renderSong();
   play();
 }

@@ -229,6 +229,15 @@ auto rows_of(const pqxx::result& result, F from) {
   return out;
 }
 
+// The rows of one read-only statement through `from`.
+template <class F, class... Args>
+auto read_rows(pg_pool& db, const std::string& sql, F from, const Args&... args) {
+  return db.with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    return rows_of(tx.exec_params(sql, args...), from);
+  });
+}
+
 // "{1,2,3}" -> ids.
 std::vector<std::int64_t> parse_int_array(const std::string& text) {
   std::vector<std::int64_t> out;
@@ -262,17 +271,11 @@ subsonic::play_queue queue_from(const pqxx::row& r) {
 std::vector<subsonic::song_row> library_repository::songs(std::int64_t user,
                                                           const std::vector<std::int64_t>& ids) const {
   if (ids.empty()) return {};
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_songs, user, sql::int_array(ids)), song_from);
-  });
+  return read_rows(db_, select_songs, song_from, user, sql::int_array(ids));
 }
 
 std::vector<subsonic::song_row> library_repository::album_songs(std::int64_t user, std::int64_t album) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_album_songs, user, album), song_from);
-  });
+  return read_rows(db_, select_album_songs, song_from, user, album);
 }
 
 std::optional<subsonic::album_row> library_repository::album(std::int64_t user, std::int64_t id) const {
@@ -288,10 +291,7 @@ std::optional<subsonic::artist_row> library_repository::artist(std::int64_t user
 }
 
 std::vector<subsonic::artist_row> library_repository::artists(std::int64_t user) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_all_artists, user), artist_from);
-  });
+  return read_rows(db_, select_all_artists, artist_from, user);
 }
 
 std::int64_t library_repository::artists_changed_ms() const {
@@ -313,17 +313,11 @@ std::vector<std::int64_t> library_repository::playlist_durations(const std::vect
 }
 
 std::vector<subsonic::album_row> library_repository::artist_albums(std::int64_t user, std::int64_t artist) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_artist_albums, user, artist), album_from);
-  });
+  return read_rows(db_, select_artist_albums, album_from, user, artist);
 }
 
 std::vector<subsonic::song_row> library_repository::artist_loose_songs(std::int64_t user, std::int64_t artist) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_loose_songs, user, artist), song_from);
-  });
+  return read_rows(db_, select_loose_songs, song_from, user, artist);
 }
 
 std::vector<subsonic::album_row> library_repository::album_list(std::int64_t user,
@@ -362,10 +356,7 @@ std::vector<subsonic::genre_row> library_repository::genres() const {
 
 std::vector<subsonic::song_row> library_repository::songs_by_genre(std::int64_t user, const std::string& genre,
                                                                    int count, int offset) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_songs_by_genre, user, genre, count, offset), song_from);
-  });
+  return read_rows(db_, select_songs_by_genre, song_from, user, genre, count, offset);
 }
 
 std::vector<subsonic::song_row> library_repository::random_songs(std::int64_t user, int size,
@@ -385,70 +376,43 @@ std::vector<subsonic::song_row> library_repository::random_songs(std::int64_t us
 
 std::vector<subsonic::song_row> library_repository::top_songs(std::int64_t user, const std::string& artist,
                                                               int count) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_top_songs, user, artist, count), song_from);
-  });
+  return read_rows(db_, select_top_songs, song_from, user, artist, count);
 }
 
 std::vector<subsonic::song_row> library_repository::starred_songs(std::int64_t user) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_starred_songs, user), song_from);
-  });
+  return read_rows(db_, select_starred_songs, song_from, user);
 }
 
 std::vector<subsonic::album_row> library_repository::starred_albums(std::int64_t user) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_starred_albums, user), album_from);
-  });
+  return read_rows(db_, select_starred_albums, album_from, user);
 }
 
 std::vector<subsonic::artist_row> library_repository::starred_artists(std::int64_t user) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_starred_artists, user), artist_from);
-  });
+  return read_rows(db_, select_starred_artists, artist_from, user);
 }
 
 std::vector<subsonic::artist_row> library_repository::artists_page(std::int64_t user, int count, int offset) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_artists_page, user, count, offset), artist_from);
-  });
+  return read_rows(db_, select_artists_page, artist_from, user, count, offset);
 }
 
 std::vector<subsonic::album_row> library_repository::albums_page(std::int64_t user, int count, int offset) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_albums_page, user, count, offset), album_from);
-  });
+  return read_rows(db_, select_albums_page, album_from, user, count, offset);
 }
 
 std::vector<subsonic::song_row> library_repository::songs_page(std::int64_t user, int count, int offset) const {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_songs_page, user, count, offset), song_from);
-  });
+  return read_rows(db_, select_songs_page, song_from, user, count, offset);
 }
 
 std::vector<subsonic::artist_row> library_repository::artists_by_ids(std::int64_t user,
                                                                      const std::vector<std::int64_t>& ids) const {
   if (ids.empty()) return {};
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_artists, user, sql::int_array(ids)), artist_from);
-  });
+  return read_rows(db_, select_artists, artist_from, user, sql::int_array(ids));
 }
 
 std::vector<subsonic::album_row> library_repository::albums_by_ids(std::int64_t user,
                                                                    const std::vector<std::int64_t>& ids) const {
   if (ids.empty()) return {};
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
-    return rows_of(tx.exec_params(select_albums, user, sql::int_array(ids)), album_from);
-  });
+  return read_rows(db_, select_albums, album_from, user, sql::int_array(ids));
 }
 
 bool library_repository::set_stars(std::int64_t user, const std::vector<std::int64_t>& songs,

@@ -6,117 +6,32 @@
 // Run: node --test tests/web/player.test.mjs   (after scripts/web-deps)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { makeStack, ROOT } from '../support/tonearm_stack.mjs';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARTIFACTS = process.env.TONEARM_WEB_ARTIFACTS || path.join(ROOT, 'build', 'web-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-function required(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run these tests through scripts/test (or export it)`);
-  return v;
-}
-
 // ---- the server under test ----------------------------------------------------------
 
-const stack = { servers: [], base: '', env: null, dbName: '', adminUrl: '', blobDir: '', browser: null };
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function psql(sql) {
-  await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', stack.adminUrl, '-c', sql], { timeout: 60_000 });
-}
-
-// Starts `tonearm serve` on a free port (extra env on top of the suite's) and waits for
-// /healthz. Returns {proc, base, exited, log()}; stopServer() ends it.
-async function startServer(extraEnv = {}) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const proc = spawn(required('TONEARM_BIN'), ['serve'], {
-    env: { ...stack.env, ...extraEnv, TONEARM_LISTEN: `127.0.0.1:${port}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const server = { proc, base, output: '', exited: new Promise((resolve) => proc.on('exit', resolve)) };
-  server.log = () => server.output;
-  const keep = (chunk) => { server.output += chunk.toString(); };
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  stack.servers.push(server);
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`tonearm serve exited (${proc.exitCode}):\n${server.output.slice(-3000)}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return server;
-    } catch { /* not listening yet */ }
-    if (Date.now() > until) throw new Error(`tonearm did not answer /healthz in time:\n${server.output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopServer(server) {
-  if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGTERM');
-  const timer = setTimeout(() => server.proc.kill('SIGKILL'), 15_000);
-  await server.exited;
-  clearTimeout(timer);
-}
-
-// Last resort if the runner dies before after(): no tonearm is left behind.
-process.on('exit', () => {
-  for (const s of stack.servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGTERM');
-});
+const stack = { base: '', tonearm: null, browser: null };
+const startServer = (extraEnv) => stack.tonearm.startServer(extraEnv);
+const stopServer = (server) => stack.tonearm.stopServer(server);
 
 let main; // the server most tests use
 
 before(async () => {
-  const bin = required('TONEARM_BIN');
-  stack.adminUrl = required('TONEARM_TEST_DATABASE_URL');
-  const redisAdmin = required('TONEARM_TEST_REDIS_URL');
-  const audio = required('TONEARM_TEST_AUDIO_DIR');
-
-  stack.dbName = `web_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  await psql(`CREATE DATABASE ${stack.dbName}`);
-  const dbUrl = new URL(stack.adminUrl);
-  dbUrl.pathname = `/${stack.dbName}`;
-  // Our own Redis database number: the C++ tests share db 0 (FLUSHDB is not allowed).
-  const redisUrl = new URL(redisAdmin);
-  redisUrl.pathname = '/5';
-  stack.blobDir = await mkdtemp(path.join(tmpdir(), 'tonearm-web-blobs-'));
-  const env = { ...process.env };
-  // tonearm refuses unknown TONEARM_* variables: drop the test-only ones.
-  for (const k of Object.keys(env)) if (k.startsWith('TONEARM_')) delete env[k];
-  stack.env = {
-    ...env,
-    TONEARM_CONFIG: '/dev/null',
-    TONEARM_DATABASE_URL: dbUrl.toString(),
-    TONEARM_REDIS_URL: redisUrl.toString(),
-    TONEARM_BLOB_DIR: stack.blobDir,
-    TONEARM_WEB_DIR: path.join(ROOT, 'web'),
-  };
-
-  await run(bin, ['migrate'], { env: stack.env, timeout: 60_000 });
-  await run(bin, ['ingest', audio], { env: stack.env, timeout: 120_000, maxBuffer: 16 << 20 });
+  stack.tonearm = await makeStack({
+    prefix: 'web',
+    redisDb: 5,
+    // App passwords for Subsonic apps are made in the account page.
+    env: { TONEARM_SUBSONIC_SECRET_KEY: 'ab'.repeat(32) },
+  });
   main = await startServer();
   stack.base = main.base;
 
@@ -133,9 +48,7 @@ before(async () => {
 
 after(async () => {
   await stack.browser?.close().catch(() => {});
-  await Promise.all(stack.servers.map(stopServer));
-  if (stack.dbName) await psql(`DROP DATABASE IF EXISTS ${stack.dbName} WITH (FORCE)`).catch(() => {});
-  if (stack.blobDir) await rm(stack.blobDir, { recursive: true, force: true });
+  await stack.tonearm?.close();
 });
 
 // ---- helpers ------------------------------------------------------------------------
@@ -430,6 +343,67 @@ test('a playlist edited elsewhere answers 409: the page reloads it and says so',
   assert.equal(await other.locator('#main button.move-down').count(), 0, 'no edit buttons for others');
   await other.goto(`/#/user/${p.owner.id}`);
   await other.waitForSelector('#main .card-title >> text=Shared');
+});
+
+test('an app password made in the account page signs a Subsonic app in, until it is revoked', async (t) => {
+  const page = await openPage(t);
+  const username = uniqueName('app');
+  await registerInUi(page, username);
+  await page.goto('/#/account');
+  await page.fill('#app-label', 'Symfonium on my phone');
+  await page.click('#app-create');
+  const secret = (await page.textContent('#app-secret', { timeout: 10_000 })).trim();
+  assert.match(secret, /^([a-z2-9]{4}-){5}[a-z2-9]{4}$/);
+  await page.waitForSelector('#app-list li >> text=Symfonium on my phone');
+  await shot(page, 'account-apps');
+  const ping = async () => (await (await fetch(`${stack.base}/rest/ping.view?${new URLSearchParams({ u: username, p: secret, f: 'json', c: 'test' })}`)).json())['subsonic-response'];
+  assert.equal((await ping()).status, 'ok');
+  await page.click('#app-list button[aria-label="Revoke Symfonium on my phone"]');
+  await page.waitForSelector('#app-list >> text=None yet.');
+  const refused = await ping();
+  assert.equal(refused.status, 'failed');
+  assert.equal(refused.error.code, 40);
+});
+
+test('continue where you left off: a queue saved by another device is offered, and this one saves its own', async (t) => {
+  const page = await openPage(t);
+  const username = uniqueName('queue');
+  await registerInUi(page, username);
+  const token = await tokenOf(page);
+  const found = (await apiAs(token, 'GET', '/v1/search?q=karma%20police&type=song')).body.songs.items;
+  const other = (await apiAs(token, 'GET', '/v1/search?q=hoppipolla&type=song')).body.songs.items;
+  const ids = [String(found[0].id), String(other[0].id)];
+  const saved = await apiAs(token, 'PUT', '/v1/me/player/queue', { song_ids: ids, current_song_id: ids[1], position_ms: 6000, device: 'DSub' });
+  assert.equal(saved.status, 200);
+
+  await page.goto('/#/');
+  await page.reload();  // a new start of the player, as when opened on another device
+  await page.waitForSelector('#resume >> text=Continue where you left off on DSub');
+  assert.match(await page.textContent('#resume'), /Hoppípolla/);
+  await page.click('#resume-play');
+  await expectAdvancing(page, { from: 6 });
+  const state = await audioState(page);
+  assert.ok(state.t >= 6, `playback continued from the saved position, at ${state.t}`);
+  assert.match(await page.textContent('#np-title'), /Hoppípolla/);
+  assert.equal(await page.textContent('#resume'), '');
+
+  // Pausing saves at once (in half a second): the queue is now this browser's.
+  await page.click('#play');
+  let q;
+  for (let i = 0; i < 50; i++) {
+    q = (await apiAs(token, 'GET', '/v1/me/player/queue')).body;
+    if (q.changed_by.startsWith('web ')) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(q.changed_by, /^web /);
+  assert.deepEqual(q.song_ids, ids);
+  assert.equal(q.current_song_id, ids[1]);
+  assert.ok(q.position_ms >= 6000, JSON.stringify(q));
+  // This browser is not offered its own queue back.
+  await page.reload();
+  await page.waitForSelector('#player');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await page.textContent('#resume'), '');
 });
 
 test('next and previous walk the queue', async (t) => {
