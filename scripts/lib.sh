@@ -11,7 +11,7 @@ die() { log "error: $*"; exit 1; }
 TONEARM_PACKAGES=(build-essential cmake ninja-build pkg-config libboost-dev libpqxx-dev
   libhiredis-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libsodium-dev
   libtag1-dev zlib1g-dev libssl-dev prometheus-cpp-dev postgresql redis-server prometheus curl ca-certificates
-  ffmpeg nginx gettext-base)
+  ffmpeg nginx gettext-base libxml2-utils)
 
 # Installs whatever of the named packages is missing (apt-get update only if needed).
 ensure_packages() {

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { SubsonicAPI } from 'subsonic-api';
 import { makeStack, recordExchanges, required } from '../support/tonearm_stack.mjs';
@@ -104,6 +105,22 @@ test('the account password, a wrong app password and missing credentials are ref
   ok((await plain.json())['subsonic-response']);
 });
 
+test('failed sign-ins count against the same per-user limit as POST /v1/sessions', async () => {
+  const carol = {};
+  await signUp(carol, `carol_${process.pid}`);
+  const wrong = new SubsonicAPI({ url: base, auth: { username: carol.username, password: 'wrong-wrong' } });
+  for (let i = 0; i < 10; i++) failed(await wrong.ping(), 40);
+  // The limit is reached: now even the right app password waits, and so does the account login.
+  const refused = await carol.api.ping();
+  failed(refused, 0);
+  assert.match(refused.error.message, /Too many failed sign-ins: try again in \d+ seconds/);
+  const login = await fetch(`${base}/v1/sessions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: carol.username, password: PASSWORD }),
+  });
+  assert.equal(login.status, 429);
+  ok(await carol.keyApi.ping());  // an API key names no username: not this user's limit
+});
+
 test('API keys: tokenInfo, and getOpenSubsonicExtensions without any credentials', async () => {
   const info = ok(await alice.keyApi.customJSON('tokenInfo.view', {}));
   assert.equal(info.tokenInfo.username, alice.username);
@@ -132,6 +149,45 @@ test('XML by default, JSONP on request, errors as the protocol has them', async 
   failed(unknown['subsonic-response'], 0);
   const gone = await (await raw('getSong', { ...q, f: 'json', id: '999999999' })).json();
   failed(gone['subsonic-response'], 70);
+});
+
+// The XML of a method: well-formed (xmllint), in the Subsonic namespace, with an
+// element for each member of the same call's JSON answer.
+async function sameInXmlAndJson(method, query) {
+  const q = { u: alice.username, p: alice.appPassword, c: 'test', ...query };
+  const xml = await (await raw(method, q)).text();
+  execFileSync('xmllint', ['--noout', '-'], { input: xml });  // throws on a malformed document
+  assert.match(xml, /<subsonic-response xmlns="http:\/\/subsonic.org\/restapi" status="ok"/, method);
+  const json = (await (await raw(method, { ...q, f: 'json' })).json())['subsonic-response'];
+  const envelope = ['status', 'version', 'type', 'serverVersion', 'openSubsonic'];
+  for (const [key, value] of Object.entries(json)) {
+    if (envelope.includes(key)) continue;
+    assert.ok(xml.includes(`<${key}`), `${method}: <${key}> in the XML`);
+    const first = Array.isArray(value) ? value[0] : value;
+    for (const [child, v] of Object.entries(first ?? {}))
+      if (typeof v === 'object') assert.ok(xml.includes(`<${child}`), `${method}: <${child}> in the XML`);
+      else assert.ok(xml.includes(` ${child}="`) || xml.includes(`>${v}<`), `${method}: ${child} in the XML`);
+  }
+}
+
+test('every answer is well-formed XML with the same content as its JSON', async () => {
+  const album = ok(await alice.api.getAlbumList2({ type: 'alphabeticalByName', size: 1 })).albumList2.album[0];
+  const song = ok(await alice.api.getAlbum({ id: album.id })).album.song[0];
+  const calls = [
+    ['ping', {}], ['getLicense', {}], ['getMusicFolders', {}], ['getUser', {}], ['getOpenSubsonicExtensions', {}],
+    ['getArtists', {}], ['getIndexes', {}], ['getArtist', { id: album.artistId }], ['getAlbum', { id: album.id }],
+    ['getSong', { id: song.id }], ['getMusicDirectory', { id: album.artistId }], ['getMusicDirectory', { id: album.id }],
+    ['getAlbumList2', { type: 'newest' }], ['getAlbumList', { type: 'newest' }], ['getGenres', {}],
+    ['getRandomSongs', { size: 3 }], ['getTopSongs', { artist: 'Radiohead' }], ['getStarred2', {}], ['getStarred', {}],
+    ['search3', { query: 'bjork' }], ['search2', { query: 'bjork' }], ['getPlaylists', {}], ['getPlayQueue', {}],
+    ['getLyricsBySongId', { id: song.id }], ['getNowPlaying', {}],
+  ];
+  for (const [method, query] of calls) await sameInXmlAndJson(method, query);
+  // A client that has the index of that time gets no artists again.
+  const idx = ok(await alice.api.getIndexes()).indexes;
+  const same = ok(await alice.api.getIndexes({ ifModifiedSince: idx.lastModified })).indexes;
+  assert.equal(same.lastModified, idx.lastModified);
+  assert.equal(same.index, undefined);
 });
 
 test('browsing by tags: artists, an artist, an album, a song', async () => {
