@@ -123,6 +123,8 @@ search_query parse_search(const search_params& params) {
       else if (t == "album" || t == "albums") out.albums = true;
       else bad("parameter 'type' takes song, author and album (comma-separated), got '" + t + "'");
     }
+    if (!out.songs && !out.authors && !out.albums)
+      bad("parameter 'type' must name at least one of song, author and album (leave it out for all three)");
   }
 
   for (auto& tok : tokenize(*params.q)) {

@@ -130,7 +130,9 @@ std::string page_url(const request& req, const std::vector<std::pair<std::string
     url += url_encode(k) + "=" + url_encode(v);
   };
   for (const auto& [k, v] : req.query_params) {
-    if (k == "offset" || k == "limit") continue;
+    // A token in the query (access_token) is not repeated into links that may be
+    // shared or logged.
+    if (k == "offset" || k == "limit" || k == "access_token") continue;
     bool overridden = false;
     for (const auto& o : overrides) overridden = overridden || o.first == k;
     if (!overridden) add(k, v);

@@ -119,6 +119,10 @@ TEST(ParseSearch, BadInputIsBadRequestNamingTheParameter) {
   p.year.reset();
   p.type = "song,video";
   EXPECT_NE(bad_request_message(p).find("'type'"), std::string::npos);
+  p.type = "";  // not "everything": that is leaving type out
+  EXPECT_NE(bad_request_message(p).find("at least one"), std::string::npos);
+  p.type = " , ";
+  EXPECT_NE(bad_request_message(p).find("'type'"), std::string::npos);
   p.type.reset();
   p.country = "GBR";
   EXPECT_NE(bad_request_message(p).find("country"), std::string::npos);

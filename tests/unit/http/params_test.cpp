@@ -43,6 +43,14 @@ TEST(PagingObject, NextAndPreviousRepeatTheQuery) {
   EXPECT_EQ(page["previous"], "/v1/search?q=sigur%20r%C3%B3s&type=song&offset=0&limit=2");
 }
 
+TEST(PagingObject, LinksLeaveAQueryTokenOut) {
+  request r;
+  r.target = "/v1/me/library/songs?access_token=secret&limit=2";
+  split_target(r);
+  auto page = paging_object(nlohmann::json::array({1, 2}), 5, 2, 0, r);
+  EXPECT_EQ(page["next"], "/v1/me/library/songs?offset=2&limit=2");
+}
+
 TEST(PagingObject, NullAtTheEnds) {
   request r;
   r.target = "/v1/x";
