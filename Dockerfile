@@ -2,7 +2,7 @@
 FROM debian:12 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config libboost-dev libpqxx-dev libhiredis-dev \
-      nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libsodium-dev libtag1-dev zlib1g-dev libssl-dev \
+      nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libsodium-dev libtag1-dev libvips-dev zlib1g-dev libssl-dev \
       prometheus-cpp-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -17,7 +17,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTONEARM_BUI
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libpqxx-6.4 libhiredis0.14 libspdlog1.10 libfmt9 libsodium23 libtag1v5 libprometheus-cpp-core1.0 libssl3 \
+      libpqxx-6.4 libhiredis0.14 libspdlog1.10 libfmt9 libsodium23 libtag1v5 libvips42 libprometheus-cpp-core1.0 libssl3 \
       curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/tonearm tonearm \

@@ -10,7 +10,7 @@ die() { log "error: $*"; exit 1; }
 # Debian packages the build, the server and the tests need.
 TONEARM_PACKAGES=(build-essential cmake ninja-build pkg-config libboost-dev libpqxx-dev
   libhiredis-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libsodium-dev
-  libtag1-dev zlib1g-dev libssl-dev prometheus-cpp-dev postgresql redis-server prometheus curl ca-certificates
+  libtag1-dev libvips-dev zlib1g-dev libssl-dev prometheus-cpp-dev postgresql redis-server prometheus curl ca-certificates
   ffmpeg nginx gettext-base libxml2-utils)
 
 # Installs whatever of the named packages is missing (apt-get update only if needed).

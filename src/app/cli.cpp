@@ -156,9 +156,10 @@ int cmd_ingest(const config& c, const std::vector<std::string>& dirs) {
   auto summary = catalog::ingest(paths, blobs, writer, [tty](const catalog::ingest_progress& p) { show_progress(p, tty); });
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& [path, reason] : summary.skipped_files) std::cout << "skipped " << path << ": " << reason << "\n";
-  std::printf("ingest: %d added, %d unchanged, %d skipped, %.1f MB stored, %d authors updated, %.1f s\n",
-              summary.added, summary.unchanged, summary.skipped, static_cast<double>(summary.bytes_stored) / 1e6,
-              summary.authors_updated, secs);
+  for (const auto& [path, reason] : summary.cover_problems) std::cout << "no cover for " << path << ": " << reason << "\n";
+  std::printf("ingest: %d added, %d unchanged, %d skipped, %d covers, %.1f MB stored, %d authors updated, %.1f s\n",
+              summary.added, summary.unchanged, summary.skipped, summary.covers_added,
+              static_cast<double>(summary.bytes_stored) / 1e6, summary.authors_updated, secs);
   return 0;
 }
 

@@ -65,6 +65,10 @@ http::router build_routes(services& s) {
   r.add("GET", "/v1/songs/{id}", with_auth([&catalog](request& q) { return catalog.song(q); }));
   r.add("GET", "/v1/authors/{id}", with_auth([&catalog](request& q) { return catalog.author(q); }));
   r.add("GET", "/v1/albums/{id}", with_auth([&catalog](request& q) { return catalog.album(q); }));
+  auto& covers = s.covers;
+  r.add("GET", "/v1/albums/{id}/cover", with_auth([&covers](request& q) { return covers.album(q); }));
+  r.add("GET", "/v1/songs/{id}/cover", with_auth([&covers](request& q) { return covers.song(q); }));
+  r.add("GET", "/v1/authors/{id}/cover", with_auth([&covers](request& q) { return covers.author(q); }));
   auto& streamer = s.streamer;
   r.add("GET", "/v1/songs/{id}/stream", recently_authed([&streamer](request& q) { return streamer.fast(q); }),
         with_auth([&streamer](request& q) { return streamer(q); }));

@@ -51,6 +51,7 @@ services::services(const config& c)
       readyz(db, reads, redis, blobs, connections),
       catalog_api(catalog, search),
       streamer(catalog, directory, blobs, recorder, hot),
+      covers(catalog, blobs),
       charts(catalog, plays, recorder),
       accounts_api(users, catalog, limiter, hasher,
                    accounts::account_settings{c.session_ttl, c.login_attempts_per_user, c.login_attempts_per_address,
@@ -58,7 +59,8 @@ services::services(const config& c)
                    auth),
       playlists_api(playlists, users, catalog, auth),
       me_api(app_credentials, library, catalog, auth, app_box ? &*app_box : nullptr),
-      subsonic_api(library, app_credentials, playlists, search, streamer, limiter, app_box ? &*app_box : nullptr,
+      subsonic_api(library, app_credentials, playlists, search, streamer, covers, limiter,
+                   app_box ? &*app_box : nullptr,
                    subsonic::api_settings{TONEARM_VERSION, c.login_attempts_per_user, c.login_attempts_per_address}) {}
 
 namespace {

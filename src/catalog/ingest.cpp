@@ -4,17 +4,29 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <set>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include "tag_reader.hpp"
+#include "tonearm/catalog/cover_art.hpp"
 
 namespace tonearm::catalog {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+bool is_image_file(const fs::path& p) {
+  auto ext = p.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".webp" || ext == ".gif";
+}
 
 std::vector<fs::path> collect(const std::vector<fs::path>& dirs, std::vector<fs::path>& sidecars) {
   std::vector<fs::path> files;
@@ -26,7 +38,7 @@ std::vector<fs::path> collect(const std::vector<fs::path>& dirs, std::vector<fs:
       if (ec) break;
       if (!it->is_regular_file(ec)) continue;
       if (it->path().filename() == "authors.json") sidecars.push_back(it->path());
-      else files.push_back(it->path());
+      else if (!is_image_file(it->path())) files.push_back(it->path());  // images are covers, not skipped audio
     }
     if (ec) throw std::runtime_error("cannot read directory " + dir.string() + ": " + ec.message());
   }
@@ -73,6 +85,93 @@ int apply_sidecar(const fs::path& path, store::catalog_writer& writer, ingest_su
   return updated;
 }
 
+// Finds the file's picture (embedded, else its folder's image) and makes it the
+// song's cover, storing the image and its sizes the first time it is seen. A picture
+// that is not a usable image is noted and the song keeps no cover.
+class cover_finder {
+ public:
+  cover_finder(store::blob_store& blobs, store::catalog_writer& writer, ingest_summary& summary)
+      : blobs_(blobs), writer_(writer), summary_(summary) {}
+
+  void attach(const fs::path& file, const std::string& song_key) {
+    std::optional<picture> found = embedded_picture(file);
+    if (!found) found = folder_picture(file.parent_path());
+    if (!found) return;
+    auto key = store_cover(*found, file);
+    if (key) writer_.set_song_cover(song_key, *key);
+  }
+
+ private:
+  std::optional<picture> folder_picture(const fs::path& dir) {
+    auto [it, fresh] = folders_.try_emplace(dir);
+    if (fresh) {
+      if (auto image = folder_image(dir)) {
+        std::ifstream in(*image, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        if (in.good() || in.eof()) it->second = picture{std::move(bytes), image->filename().string()};
+      }
+    }
+    return it->second;
+  }
+
+  // The image's key once it is stored with its sizes; nullopt when it is not usable.
+  std::optional<std::string> store_cover(const picture& p, const fs::path& file) {
+    auto image_key = put_bytes(p.bytes);
+    if (known_.count(image_key) || writer_.has_cover(image_key)) {
+      known_.insert(image_key);
+      return image_key;
+    }
+    if (auto bad = refused_.find(image_key); bad != refused_.end()) return std::nullopt;
+    auto made = make_cover_renditions(p.bytes);
+    if (auto* reason = std::get_if<std::string>(&made)) {
+      refused_.insert(image_key);
+      summary_.cover_problems.emplace_back(file.string(), "cover (" + p.source + "): " + *reason);
+      return std::nullopt;
+    }
+    auto& r = std::get<cover_renditions>(made);
+    store::catalog_writer::cover c;
+    c.image_key = image_key;
+    c.mime_type = r.mime_type;
+    c.width = r.width;
+    c.height = r.height;
+    c.small_key = put_bytes(r.jpeg[0]);
+    c.medium_key = put_bytes(r.jpeg[1]);
+    c.large_key = put_bytes(r.jpeg[2]);
+    writer_.add_cover(c);
+    known_.insert(image_key);
+    ++summary_.covers_added;
+    return image_key;
+  }
+
+  // Stores `bytes` as a blob (through a temporary file: the store takes files) and
+  // returns its key.
+  std::string put_bytes(const std::string& bytes) {
+    auto tmp = fs::temp_directory_path() / ("tonearm-cover-" + std::to_string(::getpid()) + "-" + std::to_string(++n_));
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    }
+    std::string key;
+    try {
+      key = store::sha256_file(tmp);
+      if (blobs_.put_file(key, tmp)) summary_.bytes_stored += bytes.size();
+    } catch (...) {
+      fs::remove(tmp);
+      throw;
+    }
+    fs::remove(tmp);
+    return key;
+  }
+
+  store::blob_store& blobs_;
+  store::catalog_writer& writer_;
+  ingest_summary& summary_;
+  std::map<fs::path, std::optional<picture>> folders_;
+  std::set<std::string> known_, refused_;
+  unsigned n_ = 0;
+};
+
 }  // namespace
 
 ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blobs, store::catalog_writer& writer,
@@ -80,6 +179,7 @@ ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blob
   std::vector<fs::path> sidecars;
   auto files = collect(dirs, sidecars);
   ingest_summary summary;
+  cover_finder covers(blobs, writer, summary);
   ingest_progress progress;
   progress.total = files.size();
   auto started = std::chrono::steady_clock::now();
@@ -126,6 +226,7 @@ ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blob
         ++summary.unchanged;
         progress.event = "unchanged";
       }
+      covers.attach(file, key);
     }
     ++progress.done;
     progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

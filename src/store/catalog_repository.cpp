@@ -88,6 +88,30 @@ std::optional<catalog::author> catalog_repository::find_author(std::int64_t id) 
   });
 }
 
+std::optional<catalog_repository::cover_keys> catalog_repository::cover_of(char kind, std::int64_t id) const {
+  static const char* const by_kind[] = {
+      // album
+      "SELECT c.image_key, c.small_key, c.medium_key, c.large_key FROM albums al"
+      " JOIN covers c ON c.image_key = al.cover_blob WHERE al.id = $1",
+      // song: its own, else its album's
+      "SELECT c.image_key, c.small_key, c.medium_key, c.large_key FROM songs s"
+      " LEFT JOIN albums al ON al.id = s.album_id"
+      " JOIN covers c ON c.image_key = COALESCE(s.cover_key, al.cover_blob) WHERE s.id = $1",
+      // author: the most played album with a cover
+      "SELECT c.image_key, c.small_key, c.medium_key, c.large_key FROM albums al"
+      " JOIN covers c ON c.image_key = al.cover_blob WHERE al.author_id = $1"
+      " ORDER BY al.play_count DESC, al.id LIMIT 1",
+  };
+  const char* sql = kind == 'l' ? by_kind[0] : kind == 's' ? by_kind[1] : by_kind[2];
+  return reader().with_connection([&](pqxx::connection& c) -> std::optional<cover_keys> {
+    pqxx::read_transaction tx(c);
+    auto r = tx.exec_params(sql, id);
+    if (r.empty()) return std::nullopt;
+    return cover_keys{r[0][0].as<std::string>(),
+                      {r[0][1].as<std::string>(), r[0][2].as<std::string>(), r[0][3].as<std::string>()}};
+  });
+}
+
 std::optional<catalog::album> catalog_repository::find_album(std::int64_t id) const {
   return reader().with_connection([&](pqxx::connection& c) -> std::optional<catalog::album> {
     pqxx::read_transaction tx(c);

@@ -63,6 +63,37 @@ catalog_writer::outcome catalog_writer::upsert_song(const song_upsert& s) {
   });
 }
 
+bool catalog_writer::has_cover(const std::string& image_key) {
+  return db_.with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    return !tx.exec_params("SELECT 1 FROM covers WHERE image_key = $1", image_key).empty();
+  });
+}
+
+void catalog_writer::add_cover(const cover& v) {
+  db_.with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params(
+        "INSERT INTO covers (image_key, mime_type, width, height, small_key, medium_key, large_key)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (image_key) DO NOTHING",
+        v.image_key, v.mime_type, v.width, v.height, v.small_key, v.medium_key, v.large_key);
+    tx.commit();
+  });
+}
+
+void catalog_writer::set_song_cover(const std::string& song_blob_key, const std::string& image_key) {
+  db_.with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // Neither statement touches a column the search triggers watch.
+    tx.exec_params("UPDATE songs SET cover_key = $2 WHERE blob_key = $1 AND cover_key IS DISTINCT FROM $2",
+                   song_blob_key, image_key);
+    tx.exec_params("UPDATE albums SET cover_blob = $2 WHERE cover_blob IS NULL"
+                   " AND id = (SELECT album_id FROM songs WHERE blob_key = $1)",
+                   song_blob_key, image_key);
+    tx.commit();
+  });
+}
+
 bool catalog_writer::set_author_details(const std::string& name, const author_details& d) {
   return db_.with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);

@@ -18,7 +18,8 @@ namespace {
 const std::string song_columns =
     "s.id, s.title, s.author_id, a.name, s.album_id, al.title, s.genre, COALESCE(s.release_year, 0), "
     "s.track_number, s.duration_ms, s.bitrate_kbps, s.byte_size, s.mime_type, s.play_count, " +
-    sql::iso("s.created_at") + ", " + sql::iso("l.added_at") + ", COALESCE(r.rating, 0)";
+    sql::iso("s.created_at") + ", " + sql::iso("l.added_at") + ", COALESCE(r.rating, 0), "
+    "COALESCE(s.cover_key, al.cover_blob) IS NOT NULL";
 const std::string song_joins =
     " JOIN songs s ON s.id = ids.id JOIN authors a ON a.id = s.author_id LEFT JOIN albums al ON al.id = s.album_id"
     " LEFT JOIN liked_songs l ON l.user_id = $1 AND l.song_id = s.id"
@@ -27,7 +28,7 @@ const std::string song_joins =
 const std::string album_columns =
     "al.id, al.title, al.author_id, a.name, COALESCE(extract(year FROM al.release_date)::int, 0), st.genre, st.n, "
     "st.duration, al.play_count, " + sql::iso("al.created_at") + ", " + sql::iso("sa.starred_at") +
-    ", COALESCE(r.rating, 0)";
+    ", COALESCE(r.rating, 0), al.cover_blob IS NOT NULL";
 const std::string album_joins =
     " JOIN albums al ON al.id = ids.id JOIN authors a ON a.id = al.author_id"
     " CROSS JOIN LATERAL (SELECT count(*)::int AS n, COALESCE(sum(t.duration_ms), 0)::bigint AS duration,"
@@ -36,7 +37,8 @@ const std::string album_joins =
     " LEFT JOIN ratings r ON r.user_id = $1 AND r.kind = 'l' AND r.item_id = al.id";
 
 const std::string artist_columns = "a.id, a.name, (SELECT count(*)::int FROM albums x WHERE x.author_id = a.id), " +
-                                   sql::iso("sa.starred_at") + ", COALESCE(r.rating, 0)";
+                                   sql::iso("sa.starred_at") + ", COALESCE(r.rating, 0), " +
+                                   "EXISTS (SELECT 1 FROM albums y WHERE y.author_id = a.id AND y.cover_blob IS NOT NULL)";
 const std::string artist_joins =
     " JOIN authors a ON a.id = ids.id"
     " LEFT JOIN starred_authors sa ON sa.user_id = $1 AND sa.author_id = a.id"
@@ -191,6 +193,7 @@ subsonic::song_row song_from(const pqxx::row& r) {
   s.created = r[14].as<std::string>();
   s.starred = opt<std::string>(r[15]);
   s.rating = r[16].as<int>();
+  s.cover = r[17].as<bool>();
   return s;
 }
 
@@ -208,6 +211,7 @@ subsonic::album_row album_from(const pqxx::row& r) {
   a.created = r[9].as<std::string>();
   a.starred = opt<std::string>(r[10]);
   a.rating = r[11].as<int>();
+  a.cover = r[12].as<bool>();
   return a;
 }
 
@@ -218,6 +222,7 @@ subsonic::artist_row artist_from(const pqxx::row& r) {
   a.album_count = r[2].as<int>();
   a.starred = opt<std::string>(r[3]);
   a.rating = r[4].as<int>();
+  a.cover = r[5].as<bool>();
   return a;
 }
 

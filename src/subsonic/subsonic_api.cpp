@@ -70,6 +70,7 @@ void song_child(element& e, const song_row& s) {
   e.set_if("track", s.track);
   if (s.year > 0) e.set("year", s.year);
   e.set_if("genre", s.genre);
+  if (s.cover) e.set("coverArt", song_id(s.id));
   e.set("size", s.size);
   e.set("contentType", s.mime_type);
   e.set("suffix", suffix_of(s.mime_type));
@@ -94,6 +95,7 @@ void album_id3(element& e, const album_row& a) {
   e.set("name", a.name);
   e.set("artist", a.artist);
   e.set("artistId", artist_id(a.artist_id));
+  if (a.cover) e.set("coverArt", album_id(a.id));
   e.set("songCount", a.song_count);
   e.set("duration", seconds(a.duration_ms));
   e.set("playCount", a.play_count);
@@ -112,6 +114,7 @@ void album_child(element& e, const album_row& a) {
   e.set("title", a.name);
   e.set("album", a.name);
   e.set("artist", a.artist);
+  if (a.cover) e.set("coverArt", album_id(a.id));
   if (a.year > 0) e.set("year", a.year);
   e.set_if("genre", a.genre);
   e.set("duration", seconds(a.duration_ms));
@@ -128,6 +131,7 @@ void album_child(element& e, const album_row& a) {
 void artist_id3(element& e, const artist_row& a) {
   e.set("id", artist_id(a.id));
   e.set("name", a.name);
+  if (a.cover) e.set("coverArt", artist_id(a.id));
   e.set("albumCount", a.album_count);
   e.set_if("starred", a.starred);
   if (a.rating > 0) e.set("userRating", a.rating);
@@ -222,6 +226,7 @@ struct subsonic_api::impl {
   store::playlist_repository& playlists;
   catalog::search_service& search;
   const stream::stream_handler& streamer;
+  const stream::cover_handler& covers;
   accounts::rate_limiter& limiter;
   const accounts::secret_box* box;
   api_settings settings;
@@ -619,9 +624,16 @@ struct subsonic_api::impl {
     return res;
   }
 
+  // getCoverArt: id is a song, album (al-) or artist (ar-) id; size in px (the
+  // smallest served size at least that large; absent: the largest).
   http::response cover_art(call& c) {
-    (void)c.p.require("id");
-    throw protocol_error(error_code::not_found, "Cover art not found");
+    auto id = parse_id(c.p.require("id"));
+    int size = static_cast<int>(c.p.integer("size", 640, 1, 100000));
+    if (!id) throw protocol_error(error_code::not_found, "Cover art not found");
+    char kind = id->kind == id_kind::song ? 's' : id->kind == id_kind::album ? 'l' : 'a';
+    auto res = covers.image(c.req, kind, id->number, size);
+    if (!res) throw protocol_error(error_code::not_found, "Cover art not found");
+    return std::move(*res);
   }
 
   element lyrics(call& c) {
@@ -888,9 +900,9 @@ struct subsonic_api::impl {
 
 subsonic_api::subsonic_api(store::library_repository& library, store::credential_repository& credentials,
                            store::playlist_repository& playlists, catalog::search_service& search,
-                           const stream::stream_handler& streamer, accounts::rate_limiter& limiter,
-                           const accounts::secret_box* box, api_settings settings)
-    : impl_(std::make_unique<impl>(impl{library, credentials, playlists, search, streamer, limiter, box,
+                           const stream::stream_handler& streamer, const stream::cover_handler& covers,
+                           accounts::rate_limiter& limiter, const accounts::secret_box* box, api_settings settings)
+    : impl_(std::make_unique<impl>(impl{library, credentials, playlists, search, streamer, covers, limiter, box,
                                         std::move(settings), {}, {}})) {
   impl_->build_table();
 }

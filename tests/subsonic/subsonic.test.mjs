@@ -9,6 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { SubsonicAPI } from 'subsonic-api';
 import { makeStack, recordExchanges, required } from '../support/tonearm_stack.mjs';
@@ -343,9 +346,69 @@ test('stream and download: ranges as in /v1, HEAD, the original bytes', async ()
   const missing = await alice.api.stream({ id: '999999999' });
   assert.match(missing.headers.get('content-type'), /json/);
   failed((await missing.json())['subsonic-response'], 70);
-  const art = await alice.api.getCoverArt({ id });
-  failed((await art.json())['subsonic-response'], 70);
   ok(await alice.api.getLyricsBySongId({ id }));
+});
+
+// Width and height of a baseline or progressive JPEG, from its SOF segment.
+function jpegSize(bytes) {
+  for (let i = 2; i + 9 < bytes.length;) {
+    if (bytes[i] !== 0xff) return null;
+    const marker = bytes[i + 1];
+    const length = bytes.readUInt16BE(i + 2);
+    if (marker >= 0xc0 && marker <= 0xc2) return [bytes.readUInt16BE(i + 7), bytes.readUInt16BE(i + 5)];
+    i += 2 + length;
+  }
+  return null;
+}
+
+test('cover art from a folder image: /v1 covers of album, song and author, and getCoverArt', async () => {
+  // Björk's Homogenic again, now with a cover.jpg next to one of its files (the same
+  // audio bytes: the song is unchanged, its cover is new).
+  const dir = mkdtempSync(path.join(tmpdir(), 'tonearm-covers-'));
+  try {
+    copyFileSync(path.join(required('TONEARM_TEST_AUDIO_DIR'), '06-Joga.mp3'), path.join(dir, '06-Joga.mp3'));
+    execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x336699:s=500x400',
+      '-frames:v', '1', path.join(dir, 'cover.jpg')]);
+    const out = execFileSync(required('TONEARM_BIN'), ['ingest', dir], { env: stack.env }).toString();
+    assert.match(out, /0 added, 1 unchanged, 0 skipped, 1 covers/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const album = ok(await alice.api.search3({ query: 'homogenic', artistCount: 0, songCount: 0 })).searchResult3.album[0];
+  assert.equal(album.coverArt, album.id);
+  const albumNumber = album.id.slice(3);
+  const big = await fetch(`${base}/v1/albums/${albumNumber}/cover`);
+  assert.equal(big.status, 200);
+  assert.equal(big.headers.get('content-type'), 'image/jpeg');
+  assert.deepEqual(jpegSize(Buffer.from(await big.arrayBuffer())), [300, 240]);
+  const etag = big.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]{64}"$/);
+  assert.equal((await fetch(`${base}/v1/albums/${albumNumber}/cover`, { headers: { 'If-None-Match': etag } })).status, 304);
+  const small = await fetch(`${base}/v1/albums/${albumNumber}/cover?size=64`);
+  assert.deepEqual(jpegSize(Buffer.from(await small.arrayBuffer())), [64, 51]);
+  const large = await fetch(`${base}/v1/albums/${albumNumber}/cover?size=640`);
+  assert.deepEqual(jpegSize(Buffer.from(await large.arrayBuffer())), [500, 400], 'never enlarged');
+  assert.equal((await fetch(`${base}/v1/albums/${albumNumber}/cover?size=65`)).status, 400);
+  // Bachelorette has no picture of its own: its album's.
+  const bachelorette = ok(await alice.api.search3({ query: 'bachelorette', artistCount: 0, albumCount: 0 })).searchResult3.song[0];
+  assert.equal(bachelorette.coverArt, bachelorette.id);
+  const songCover = await fetch(`${base}/v1/songs/${bachelorette.id}/cover?size=64`);
+  assert.equal(songCover.status, 200);
+  assert.equal(songCover.headers.get('etag'), small.headers.get('etag'));
+  const bjork = ok(await alice.api.search3({ query: 'bjork', albumCount: 0, songCount: 0 })).searchResult3.artist[0];
+  assert.equal(bjork.coverArt, bjork.id);
+  assert.equal((await fetch(`${base}/v1/authors/${bjork.id.slice(3)}/cover`)).status, 200);
+  const nirvana = ok(await alice.api.search3({ query: 'nevermind', artistCount: 0, songCount: 0 })).searchResult3.album[0];
+  assert.equal(nirvana.coverArt, undefined);
+  const none = await fetch(`${base}/v1/albums/${nirvana.id.slice(3)}/cover`);
+  assert.equal(none.status, 404);
+  assert.equal((await none.json()).error.code, 'not_found');
+
+  const art = await alice.api.getCoverArt({ id: album.coverArt, size: 100 });
+  assert.equal(art.status, 200);
+  assert.equal(art.headers.get('content-type'), 'image/jpeg');
+  assert.deepEqual(jpegSize(Buffer.from(await art.arrayBuffer())), [300, 240], 'the smallest size at least as large as asked');
+  failed((await (await alice.api.getCoverArt({ id: nirvana.id })).json())['subsonic-response'], 70);
 });
 
 test('stars and ratings: songs are the liked songs of /v1, albums and artists too', async () => {

@@ -25,6 +25,7 @@
 #include "tonearm/store/pg_pool.hpp"
 #include "tonearm/store/playlist_repository.hpp"
 #include "tonearm/store/redis_client.hpp"
+#include "tonearm/stream/cover_handler.hpp"
 #include "tonearm/stream/hot_cache.hpp"
 #include "tonearm/stream/play_counter.hpp"
 #include "tonearm/stream/play_recorder.hpp"
@@ -70,6 +71,7 @@ struct services {
   readyz_handler readyz;
   catalog::catalog_handlers catalog_api;
   stream::stream_handler streamer;
+  stream::cover_handler covers;
   stream::charts_handler charts;
   tonearm::accounts::account_handlers accounts_api;
   tonearm::playlists::playlist_handlers playlists_api;

@@ -19,6 +19,9 @@ struct ingest_summary {
   std::uint64_t bytes_stored = 0;  // new blob bytes written
   std::vector<std::pair<std::string, std::string>> skipped_files;  // path, reason
   int authors_updated = 0;         // from authors.json sidecars
+  int covers_added = 0;            // distinct cover images stored
+  // Pictures that could not be used (the song is ingested without): path, reason.
+  std::vector<std::pair<std::string, std::string>> cover_problems;
 };
 
 struct ingest_progress {

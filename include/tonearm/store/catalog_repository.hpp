@@ -1,6 +1,7 @@
 // All catalog SQL for reading: entities, search analysis and search index documents.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -31,6 +32,15 @@ class catalog_repository {
   std::vector<catalog::song> songs_by_ids(const std::vector<std::int64_t>& ids) const;
 
   std::vector<catalog::author> authors_by_ids(const std::vector<std::int64_t>& ids) const;
+
+  // The cover of an album ('l'), a song ('s': its own picture, else its album's) or an
+  // author ('a': the cover of their most played album that has one): the blob keys of
+  // its served sizes (64, 300, 640 px). nullopt when there is none.
+  struct cover_keys {
+    std::string image_key;
+    std::array<std::string, 3> sizes;
+  };
+  std::optional<cover_keys> cover_of(char kind, std::int64_t id) const;
   std::vector<catalog::album> albums_by_ids(const std::vector<std::int64_t>& ids) const;
 
   // The query's terms folded and tokenised by the parser that built the documents,

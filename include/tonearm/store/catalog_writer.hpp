@@ -42,6 +42,16 @@ class catalog_writer {
   outcome upsert_song(const song_upsert& s);
   // Sets the details of the author named `name`; returns false when there is none.
   bool set_author_details(const std::string& name, const author_details& d);
+  // Cover art (see catalog/cover_art.hpp): an image and its served sizes, all blobs.
+  struct cover {
+    std::string image_key, mime_type;
+    int width = 0, height = 0;
+    std::string small_key, medium_key, large_key;  // 64, 300, 640 px
+  };
+  bool has_cover(const std::string& image_key);
+  void add_cover(const cover& c);  // once: adding it again changes nothing
+  // The cover of the song with those audio bytes, and of its album when that has none.
+  void set_song_cover(const std::string& song_blob_key, const std::string& image_key);
   // Rebuilds the typo-correction dictionary; returns the number of words.
   int refresh_search_words();
 

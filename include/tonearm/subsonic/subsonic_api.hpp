@@ -21,6 +21,7 @@
 #include "tonearm/store/credential_repository.hpp"
 #include "tonearm/store/library_repository.hpp"
 #include "tonearm/store/playlist_repository.hpp"
+#include "tonearm/stream/cover_handler.hpp"
 #include "tonearm/stream/stream_handler.hpp"
 
 namespace tonearm::subsonic {
@@ -39,8 +40,8 @@ class subsonic_api final {
   // still work).
   subsonic_api(store::library_repository& library, store::credential_repository& credentials,
                store::playlist_repository& playlists, catalog::search_service& search,
-               const stream::stream_handler& streamer, accounts::rate_limiter& limiter,
-               const accounts::secret_box* box, api_settings settings);
+               const stream::stream_handler& streamer, const stream::cover_handler& covers,
+               accounts::rate_limiter& limiter, const accounts::secret_box* box, api_settings settings);
   ~subsonic_api();
 
   // GET, HEAD or POST (formPost) /rest/{method} and /rest/{method}.view.

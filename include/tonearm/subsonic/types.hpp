@@ -27,6 +27,7 @@ struct song_row {
   std::string created;                 // ISO 8601
   std::optional<std::string> starred;  // when the user starred it (ISO 8601)
   int rating = 0;                      // the user's, 0 when none
+  bool cover = false;                  // it (or its album) has cover art
 };
 
 struct album_row {
@@ -42,6 +43,7 @@ struct album_row {
   std::string created;
   std::optional<std::string> starred;
   int rating = 0;
+  bool cover = false;
 };
 
 struct artist_row {
@@ -50,6 +52,7 @@ struct artist_row {
   int album_count = 0;
   std::optional<std::string> starred;
   int rating = 0;
+  bool cover = false;  // one of their albums has cover art
 };
 
 struct genre_row {
