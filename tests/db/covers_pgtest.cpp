@@ -2,7 +2,6 @@
 // blocks, MP4 covr, Vorbis comment pictures in Ogg Vorbis and Opus) and folder images,
 // stored once with their served sizes; a broken picture is skipped with its reason.
 #include <gtest/gtest.h>
-#include <vips/vips.h>
 
 #include <attachedpictureframe.h>
 #include <flacfile.h>
@@ -19,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "test_images.hpp"
 #include "test_support.hpp"
 #include "tonearm/catalog/cover_art.hpp"
 #include "tonearm/catalog/ingest.hpp"
@@ -37,28 +37,10 @@ using namespace tonearm::store;
 using tonearm::testing::scratch_database;
 using tonearm::testing::temp_dir;
 
-// A w x h JPEG (or PNG) of one grey level.
-std::string image(int w, int h, int grey, const char* format = ".jpg") {
-  (void)catalog::make_cover_renditions("");  // starts libvips
-  VipsImage *black = nullptr, *lit = nullptr, *cast = nullptr;
-  EXPECT_EQ(vips_black(&black, w, h, "bands", 3, nullptr), 0);
-  EXPECT_EQ(vips_linear1(black, &lit, 1.0, static_cast<double>(grey), nullptr), 0);
-  EXPECT_EQ(vips_cast_uchar(lit, &cast, nullptr), 0);
-  void* buf = nullptr;
-  std::size_t len = 0;
-  EXPECT_EQ(vips_image_write_to_buffer(cast, format, &buf, &len, nullptr), 0);
-  std::string out(static_cast<const char*>(buf), len);
-  g_free(buf);
-  for (auto* i : {cast, lit, black}) g_object_unref(i);
-  return out;
-}
+using tonearm::testing::image_size;
 
-std::pair<int, int> size_of(const std::string& bytes) {
-  VipsImage* i = vips_image_new_from_buffer(bytes.data(), bytes.size(), "", nullptr);
-  if (!i) return {0, 0};
-  std::pair<int, int> wh{vips_image_get_width(i), vips_image_get_height(i)};
-  g_object_unref(i);
-  return wh;
+std::string image(int w, int h, int grey, const char* format = ".jpg") {
+  return tonearm::testing::test_image(w, h, grey, format);
 }
 
 TagLib::FLAC::Picture* flac_picture(const std::string& bytes) {
@@ -182,9 +164,9 @@ TEST_F(IngestCoversTest, EveryFormatsPictureAndFolderImagesBecomeCovers) {
   for (const auto& w : want) {
     auto cover = repo.cover_of('l', album_of(w.title));
     ASSERT_TRUE(cover) << w.title;
-    EXPECT_EQ(size_of(blob(cover->sizes[0])), w.small) << w.title;
-    EXPECT_EQ(size_of(blob(cover->sizes[1])), w.medium) << w.title;
-    EXPECT_EQ(size_of(blob(cover->sizes[2])), w.large) << w.title;
+    EXPECT_EQ(image_size(blob(cover->sizes[0])), w.small) << w.title;
+    EXPECT_EQ(image_size(blob(cover->sizes[1])), w.medium) << w.title;
+    EXPECT_EQ(image_size(blob(cover->sizes[2])), w.large) << w.title;
     EXPECT_FALSE(blob(cover->image_key).empty()) << "the original is kept too";
   }
   // A song's cover is its own; an author's is their most played album's.

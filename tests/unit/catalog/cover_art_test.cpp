@@ -2,43 +2,21 @@
 #include "tonearm/catalog/cover_art.hpp"
 
 #include <gtest/gtest.h>
-#include <vips/vips.h>
 
 #include <filesystem>
 #include <fstream>
 #include <random>
 
+#include "test_images.hpp"
+
 namespace tonearm::catalog {
 namespace {
 
-// An image of w x h in `format` (".jpg", ".png"), with an alpha band when asked.
+// The grey level does not matter to these tests.
 std::string image(int w, int h, const char* format, bool alpha = false) {
-  (void)make_cover_renditions("");  // starts libvips
-  VipsImage* black = nullptr;
-  EXPECT_EQ(vips_black(&black, w, h, "bands", alpha ? 4 : 3, nullptr), 0);
-  VipsImage* lit = nullptr;
-  EXPECT_EQ(vips_linear1(black, &lit, 1.0, 120.0, nullptr), 0);  // grey, opaque alpha
-  VipsImage* cast = nullptr;
-  EXPECT_EQ(vips_cast_uchar(lit, &cast, nullptr), 0);
-  void* buf = nullptr;
-  std::size_t len = 0;
-  EXPECT_EQ(vips_image_write_to_buffer(cast, format, &buf, &len, nullptr), 0);
-  std::string out(static_cast<const char*>(buf), len);
-  g_free(buf);
-  g_object_unref(cast);
-  g_object_unref(lit);
-  g_object_unref(black);
-  return out;
+  return tonearm::testing::test_image(w, h, 120, format, alpha);
 }
-
-std::pair<int, int> size_of(const std::string& jpeg) {
-  VipsImage* i = vips_image_new_from_buffer(jpeg.data(), jpeg.size(), "", nullptr);
-  EXPECT_NE(i, nullptr);
-  if (!i) return {0, 0};
-  std::pair<int, int> wh{vips_image_get_width(i), vips_image_get_height(i)};
-  g_object_unref(i);
-  return wh;
-}
+using tonearm::testing::image_size;
 
 TEST(CoverArt, SizesFitTheSquareAndKeepTheShape) {
   auto made = make_cover_renditions(image(800, 600, ".jpg"));
@@ -47,9 +25,9 @@ TEST(CoverArt, SizesFitTheSquareAndKeepTheShape) {
   EXPECT_EQ(r.mime_type, "image/jpeg");
   EXPECT_EQ(r.width, 800);
   EXPECT_EQ(r.height, 600);
-  EXPECT_EQ(size_of(r.jpeg[0]), std::make_pair(64, 48));
-  EXPECT_EQ(size_of(r.jpeg[1]), std::make_pair(300, 225));
-  EXPECT_EQ(size_of(r.jpeg[2]), std::make_pair(640, 480));
+  EXPECT_EQ(image_size(r.jpeg[0]), std::make_pair(64, 48));
+  EXPECT_EQ(image_size(r.jpeg[1]), std::make_pair(300, 225));
+  EXPECT_EQ(image_size(r.jpeg[2]), std::make_pair(640, 480));
   for (const auto& j : r.jpeg) EXPECT_EQ(image_mime_type(j), "image/jpeg");
 }
 
@@ -58,15 +36,15 @@ TEST(CoverArt, ASmallImageIsNeverEnlarged) {
   ASSERT_TRUE(std::holds_alternative<cover_renditions>(made)) << std::get<std::string>(made);
   const auto& r = std::get<cover_renditions>(made);
   EXPECT_EQ(r.mime_type, "image/png");
-  EXPECT_EQ(size_of(r.jpeg[0]), std::make_pair(64, 32));
-  EXPECT_EQ(size_of(r.jpeg[1]), std::make_pair(100, 50));
-  EXPECT_EQ(size_of(r.jpeg[2]), std::make_pair(100, 50));
+  EXPECT_EQ(image_size(r.jpeg[0]), std::make_pair(64, 32));
+  EXPECT_EQ(image_size(r.jpeg[1]), std::make_pair(100, 50));
+  EXPECT_EQ(image_size(r.jpeg[2]), std::make_pair(100, 50));
 }
 
 TEST(CoverArt, TransparencyBecomesJpeg) {
   auto made = make_cover_renditions(image(320, 320, ".png", true));
   ASSERT_TRUE(std::holds_alternative<cover_renditions>(made)) << std::get<std::string>(made);
-  EXPECT_EQ(size_of(std::get<cover_renditions>(made).jpeg[1]), std::make_pair(300, 300));
+  EXPECT_EQ(image_size(std::get<cover_renditions>(made).jpeg[1]), std::make_pair(300, 300));
 }
 
 TEST(CoverArt, BrokenPicturesAreRefusedWithTheReason) {
