@@ -32,6 +32,7 @@ export function initPlayer() {
   els = {
     bar: document.getElementById('player'),
     title: document.getElementById('np-title'),
+    cover: document.getElementById('np-cover'),
     artist: document.getElementById('np-artist'),
     play: document.getElementById('play'),
     prev: document.getElementById('prev'),
@@ -227,11 +228,19 @@ function renderSong() {
   els.next.disabled = !song || state.index >= state.queue.length - 1;
   els.play.disabled = !song;
   els.seek.disabled = !song;
+  // The cover in the bar; hidden when the song has none (or it does not load).
+  els.cover.hidden = !song?.cover_url;
+  if (song?.cover_url) els.cover.src = `${song.cover_url}?size=64`;
+  else els.cover.removeAttribute('src');
+  els.cover.onerror = () => { els.cover.hidden = true; };
   if (song) {
     document.title = `${song.title} · ${song.author?.name ?? ''} · Tonearm`;
     if ('mediaSession' in navigator && 'MediaMetadata' in window) {
+      const artwork = song.cover_url
+        ? [300, 640].map((size) => ({ src: new URL(`${song.cover_url}?size=${size}`, location.href).href, sizes: `${size}x${size}`, type: 'image/jpeg' }))
+        : [];
       navigator.mediaSession.metadata = new MediaMetadata({
-        title: song.title, artist: song.author?.name ?? '', album: song.album?.title ?? '',
+        title: song.title, artist: song.author?.name ?? '', album: song.album?.title ?? '', artwork,
       });
     }
   }

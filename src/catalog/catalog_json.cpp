@@ -22,6 +22,8 @@ nlohmann::json song_json(const song& s) {
           {"track_number", opt_json(s.track_number)},
           {"play_count", s.play_count},
           {"stream_url", "/v1/songs/" + std::to_string(s.id) + "/stream"},
+          {"cover_url", s.has_cover ? nlohmann::json("/v1/songs/" + std::to_string(s.id) + "/cover")
+                                    : nlohmann::json(nullptr)},
           {"mime_type", s.mime_type}};
 }
 

@@ -28,6 +28,7 @@ catalog::song song_from_row(const pqxx::row& r) {
   s.mime_type = r[12].as<std::string>();
   s.byte_size = r[13].as<std::int64_t>();
   s.blob_key = r[14].as<std::string>();
+  s.has_cover = r[15].as<bool>();
   return s;
 }
 

@@ -15,7 +15,8 @@ namespace tonearm::store::rows {
 // The columns song_from_row() reads, in order; FROM songs s JOIN authors a LEFT JOIN albums al.
 inline constexpr const char* song_columns =
     "s.id, s.title, s.author_id, a.name, s.album_id, al.title, s.genre, s.release_date::text, "
-    "s.release_precision, s.track_number, s.duration_ms, s.play_count, s.mime_type, s.byte_size, s.blob_key";
+    "s.release_precision, s.track_number, s.duration_ms, s.play_count, s.mime_type, s.byte_size, s.blob_key, "
+    "COALESCE(s.cover_key, al.cover_blob) IS NOT NULL";
 inline constexpr const char* song_from =
     " FROM songs s JOIN authors a ON a.id = s.author_id LEFT JOIN albums al ON al.id = s.album_id ";
 

@@ -6,10 +6,13 @@
 // Run: node --test tests/web/player.test.mjs   (after scripts/web-deps)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { makeStack, ROOT } from '../support/tonearm_stack.mjs';
+import { makeStack, required, ROOT } from '../support/tonearm_stack.mjs';
 
 const ARTIFACTS = process.env.TONEARM_WEB_ARTIFACTS || path.join(ROOT, 'build', 'web-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -404,6 +407,36 @@ test('continue where you left off: a queue saved by another device is offered, a
   await page.waitForSelector('#player');
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(await page.textContent('#resume'), '');
+});
+
+test('covers show in song lists, in the player bar and as the media session artwork', async (t) => {
+  // Nirvana's Nevermind gets a folder image: one of its files next to a cover.jpg.
+  const dir = mkdtempSync(path.join(tmpdir(), 'tonearm-web-cover-'));
+  try {
+    copyFileSync(path.join(required('TONEARM_TEST_AUDIO_DIR'), '15-Come-as-You-Are.mp3'), path.join(dir, '15-Come-as-You-Are.mp3'));
+    execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0xcc3344:s=600x600',
+      '-frames:v', '1', path.join(dir, 'cover.jpg')]);
+    execFileSync(required('TONEARM_BIN'), ['ingest', dir], { env: stack.tonearm.env });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const page = await openPage(t);
+  await search(page, 'nevermind');
+  const row = page.locator('#main .song-row', { has: page.locator('.song-title', { hasText: 'Lithium' }) }).first();
+  await row.locator('img.song-cover').waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('#main img.song-cover')].some((i) => i.complete && i.naturalWidth === 64));
+  // A song of an album with no cover has the placeholder.
+  await search(page, 'hyperballad');
+  await page.waitForSelector('#main .song-row .song-cover.placeholder');
+  await search(page, 'lithium');
+  await page.locator('#main .song-row button.song-play').first().click();
+  await page.waitForFunction(() => {
+    const img = document.getElementById('np-cover');
+    return !img.hidden && img.complete && img.naturalWidth === 64;
+  });
+  const artwork = await page.evaluate(() => navigator.mediaSession?.metadata?.artwork?.map((a) => a.sizes) ?? []);
+  assert.deepEqual(artwork, ['300x300', '640x640']);
+  await shot(page, 'covers-desktop');
 });
 
 test('next and previous walk the queue', async (t) => {

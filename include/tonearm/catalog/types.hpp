@@ -45,6 +45,7 @@ struct song {
   std::string mime_type;
   std::int64_t byte_size = 0;
   std::string blob_key;
+  bool has_cover = false;  // its own picture or its album's (GET /v1/songs/{id}/cover)
 };
 
 struct author {
