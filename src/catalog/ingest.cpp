@@ -116,7 +116,9 @@ class cover_finder {
 
   // The image's key once it is stored with its sizes; nullopt when it is not usable.
   std::optional<std::string> store_cover(const picture& p, const fs::path& file) {
-    auto image_key = put_bytes(p.bytes);
+    // Hashed in memory first: a picture seen before (every song of a folder, every
+    // file of an album, a second ingest) is written nowhere again.
+    auto image_key = store::sha256_hex(p.bytes);
     if (known_.count(image_key) || writer_.has_cover(image_key)) {
       known_.insert(image_key);
       return image_key;
@@ -129,6 +131,7 @@ class cover_finder {
       return std::nullopt;
     }
     auto& r = std::get<cover_renditions>(made);
+    put_bytes(p.bytes);
     store::catalog_writer::cover c;
     c.image_key = image_key;
     c.mime_type = r.mime_type;
@@ -146,15 +149,15 @@ class cover_finder {
   // Stores `bytes` as a blob (through a temporary file: the store takes files) and
   // returns its key.
   std::string put_bytes(const std::string& bytes) {
+    auto key = store::sha256_hex(bytes);
+    if (blobs_.exists(key)) return key;
     auto tmp = fs::temp_directory_path() / ("tonearm-cover-" + std::to_string(::getpid()) + "-" + std::to_string(++n_));
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
       out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       if (!out) throw std::runtime_error("cannot write " + tmp.string());
     }
-    std::string key;
     try {
-      key = store::sha256_file(tmp);
       if (blobs_.put_file(key, tmp)) summary_.bytes_stored += bytes.size();
     } catch (...) {
       fs::remove(tmp);

@@ -173,6 +173,18 @@ bool local_blob_store::put_file(std::string_view key, const std::filesystem::pat
   return true;
 }
 
+namespace {
+std::string hex_of(const unsigned char (&digest)[crypto_hash_sha256_BYTES]) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  }
+  return out;
+}
+}  // namespace
+
 std::string sha256_file(const std::filesystem::path& path, std::uint64_t* size) {
   fd_handle in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) throw io_error("cannot open", path);
@@ -190,14 +202,14 @@ std::string sha256_file(const std::filesystem::path& path, std::uint64_t* size) 
   }
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&state, digest);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
   if (size) *size = total;
-  return out;
+  return hex_of(digest);
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return hex_of(digest);
 }
 
 }  // namespace tonearm::store

@@ -1,6 +1,7 @@
 // The Subsonic protocol's rules (see protocol.hpp).
 #include "tonearm/subsonic/protocol.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -52,14 +53,28 @@ std::string params::require(std::string_view name) const {
   return *v;
 }
 
-std::optional<std::int64_t> params::integer(std::string_view name, std::int64_t min, std::int64_t max) const {
-  auto v = get(name);
-  if (!v) return std::nullopt;
-  auto n = parse_int(*v);
+namespace {
+
+std::int64_t checked_integer(std::string_view name, const std::string& text, std::int64_t min, std::int64_t max) {
+  auto n = parse_int(text);
   if (!n || *n < min || *n > max)
     throw protocol_error(error_code::generic, "Parameter " + std::string(name) + " must be an integer from " +
                                                   std::to_string(min) + " to " + std::to_string(max));
-  return n;
+  return *n;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> params::integer(std::string_view name, std::int64_t min, std::int64_t max) const {
+  auto v = get(name);
+  if (!v) return std::nullopt;
+  return checked_integer(name, *v, min, max);
+}
+
+std::vector<std::int64_t> params::integers(std::string_view name, std::int64_t min, std::int64_t max) const {
+  std::vector<std::int64_t> out;
+  for (const auto& v : all(name)) out.push_back(checked_integer(name, v, min, max));
+  return out;
 }
 
 std::int64_t params::integer(std::string_view name, std::int64_t fallback, std::int64_t min,
@@ -151,14 +166,14 @@ std::string md5_hex(std::string_view data) {
   return out;
 }
 
+bool same_secret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 bool token_matches(std::string_view password, std::string_view salt, std::string_view token) {
-  std::string want = md5_hex(std::string(password) + std::string(salt));
-  if (token.size() != want.size()) return false;
-  unsigned diff = 0;
-  for (std::size_t i = 0; i < want.size(); ++i)
-    diff |= static_cast<unsigned>(static_cast<unsigned char>(want[i]) ^
-                                  static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(token[i]))));
-  return diff == 0;
+  std::string lower(token);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return same_secret(md5_hex(std::string(password) + std::string(salt)), lower);
 }
 
 std::string song_id(std::int64_t id) { return std::to_string(id); }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <unordered_map>
 
 #include "tonearm/accounts/credentials.hpp"
@@ -236,6 +237,15 @@ struct subsonic_api::impl {
   std::unordered_map<std::string, method> methods;
   std::unordered_map<std::string, audio_method> audio_methods;
 
+  impl(store::library_repository& library_, store::credential_repository& credentials_,
+       store::playlist_repository& playlists_, catalog::search_service& search_,
+       const stream::stream_handler& streamer_, const stream::cover_handler& covers_, accounts::rate_limiter& limiter_,
+       const accounts::secret_box* box_, api_settings settings_)
+      : library(library_), credentials(credentials_), playlists(playlists_), search(search_), streamer(streamer_),
+        covers(covers_), limiter(limiter_), box(box_), settings(std::move(settings_)) {
+    build_table();
+  }
+
   http::response answer(const call& c, const element& body) const {
     http::response res;
     res.status = 200;
@@ -255,6 +265,21 @@ struct subsonic_api::impl {
     return res;
   }
 
+  // Notes a credential's use (last_used_at, to the minute): the database is asked at
+  // most once a minute per credential from this process, not on every call an app makes.
+  std::mutex used_mutex;
+  std::unordered_map<std::int64_t, std::chrono::steady_clock::time_point> used_at;
+  void used(std::int64_t credential) {
+    auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(used_mutex);
+      auto [it, fresh] = used_at.try_emplace(credential, now);
+      if (!fresh && now - it->second < std::chrono::minutes(1)) return;
+      it->second = now;
+    }
+    credentials.touch(credential);
+  }
+
   // Who is calling. Only failures count against the sign-in limits (a client makes
   // hundreds of calls), per username (shared with POST /v1/sessions) and per address.
   accounts::user_ref sign_in(const call& c) {
@@ -272,7 +297,7 @@ struct subsonic_api::impl {
         limiter.hit(address_key, settings.attempts_per_address);
         throw protocol_error(error_code::invalid_api_key, "Invalid API key");
       }
-      credentials.touch(found->second);
+      used(found->second);
       return found->first;
     }
     if (!box)
@@ -294,23 +319,14 @@ struct subsonic_api::impl {
         if (sealed.key_id != box->key_id()) continue;
         auto plain = box->open(sealed.sealed);
         if (!plain) continue;
-        bool match = cred.password ? (plain->size() == cred.password->size() &&
-                                      constant_time_equal(*plain, *cred.password))
-                                   : token_matches(*plain, *cred.salt, *cred.token);
+        bool match = cred.password ? same_secret(*plain, *cred.password) : token_matches(*plain, *cred.salt, *cred.token);
         if (match) {
-          credentials.touch(sealed.id);
+          used(sealed.id);
           return found->first;
         }
       }
     }
     throw fail(user_key);
-  }
-
-  static bool constant_time_equal(const std::string& a, const std::string& b) {
-    unsigned diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      diff |= static_cast<unsigned>(static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]));
-    return diff == 0;
   }
 
   // ---- system ----
@@ -792,11 +808,7 @@ struct subsonic_api::impl {
     }
     if (c.p.get("public")) changes.is_public = c.p.boolean("public", true);
     auto adds = song_ids(c, "songIdToAdd");
-    std::vector<std::int64_t> removals;
-    for (const auto& t : c.p.all("songIndexToRemove")) {
-      params one({{"songIndexToRemove", t}});
-      removals.push_back(*one.integer("songIndexToRemove", 0, 1000000));
-    }
+    auto removals = c.p.integers("songIndexToRemove", 0, 1000000);
     playlists::edit edit{p.id, c.user.id, std::nullopt};
     if (changes.name || changes.description || changes.is_public) take(playlists.update(edit, changes));
     if (!removals.empty()) take(playlists.remove_items(edit, removals));
@@ -902,10 +914,8 @@ subsonic_api::subsonic_api(store::library_repository& library, store::credential
                            store::playlist_repository& playlists, catalog::search_service& search,
                            const stream::stream_handler& streamer, const stream::cover_handler& covers,
                            accounts::rate_limiter& limiter, const accounts::secret_box* box, api_settings settings)
-    : impl_(std::make_unique<impl>(impl{library, credentials, playlists, search, streamer, covers, limiter, box,
-                                        std::move(settings), {}, {}})) {
-  impl_->build_table();
-}
+    : impl_(std::make_unique<impl>(library, credentials, playlists, search, streamer, covers, limiter, box,
+                                   std::move(settings))) {}
 
 subsonic_api::~subsonic_api() = default;
 

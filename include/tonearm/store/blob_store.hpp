@@ -95,5 +95,7 @@ class local_blob_store final : public blob_store {
 // SHA-256 of a file's bytes as 64 lowercase hex digits; also returns its size.
 // Throws std::runtime_error when the file cannot be read.
 std::string sha256_file(const std::filesystem::path& path, std::uint64_t* size = nullptr);
+// The blob key of bytes in memory (SHA-256, lowercase hex).
+std::string sha256_hex(std::string_view bytes);
 
 }  // namespace tonearm::store

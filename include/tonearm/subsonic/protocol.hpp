@@ -30,6 +30,8 @@ class params {
   // protocol_error(generic) naming the parameter when it is not such an integer.
   std::int64_t integer(std::string_view name, std::int64_t fallback, std::int64_t min, std::int64_t max) const;
   std::optional<std::int64_t> integer(std::string_view name, std::int64_t min, std::int64_t max) const;
+  // Every value of a repeated integer parameter, each checked as integer() does.
+  std::vector<std::int64_t> integers(std::string_view name, std::int64_t min, std::int64_t max) const;
   // "true"/"false" (any case; also 1/0); `fallback` when absent.
   bool boolean(std::string_view name, bool fallback) const;
   const std::vector<std::pair<std::string, std::string>>& items() const { return all_; }
@@ -61,6 +63,8 @@ credentials credentials_of(const params& p);
 // on bad hex.
 std::string decode_password(std::string_view p);
 std::string md5_hex(std::string_view data);
+// Whether two secrets are equal, in time that depends on their length only.
+bool same_secret(std::string_view a, std::string_view b);
 // Whether md5(password + salt), in hex, is `token` (any case), in constant time.
 bool token_matches(std::string_view password, std::string_view salt, std::string_view token);
 
