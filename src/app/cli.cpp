@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <atomic>
 #include <csignal>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "tonearm/http/server.hpp"
 #include "tonearm/metrics/metrics.hpp"
 #include "tonearm/catalog/ingest.hpp"
+#include "tonearm/catalog/media_job.hpp"
 #include "tonearm/store/catalog_writer.hpp"
 #include "tonearm/store/migrations.hpp"
 #include "tonearm/store/s3_blob_store.hpp"
@@ -49,6 +51,13 @@ Usage:
   tonearm migrate [--config FILE]   apply database migrations and exit
   tonearm ingest  [--config FILE] DIR...
                                     add the tagged audio files under DIR to the catalog
+                                    (measures each new song's loudness and queues
+                                    it for renditions; --renditions makes them too)
+  tonearm renditions [--config FILE] [--workers N] [--retry-failed]
+                                    encode the renditions (Opus 96/160/256, AAC 128)
+                                    and measure the loudness of every queued song;
+                                    resumable, a failed song is retried later
+                                    (--retry-failed: now)
   tonearm blobs push [--config FILE] [DIR]
                                     copy a local blob directory (DIR, default blob_dir)
                                     into the S3 bucket (blob_backend s3); resumable
@@ -140,26 +149,86 @@ void show_progress(const catalog::ingest_progress& p, bool tty) {
   std::fflush(stderr);
 }
 
-int cmd_ingest(const config& c, const std::vector<std::string>& dirs) {
+// A progress bar on a terminal, one line per song otherwise.
+void show_media_progress(const catalog::media_job_progress& p, bool tty) {
+  double per_minute = p.seconds > 0 ? 60.0 * static_cast<double>(p.done + p.failed) / p.seconds : 0;
+  if (tty) {
+    int width = 30;
+    auto finished = p.done + p.failed;
+    int filled = p.total ? static_cast<int>(width * finished / p.total) : width;
+    std::fprintf(stderr, "\r[%s%s] %lld/%lld songs  %lld failed  %.1f songs/min ", std::string(filled, '#').c_str(),
+                 std::string(width - filled, ' ').c_str(), static_cast<long long>(finished),
+                 static_cast<long long>(p.total), static_cast<long long>(p.failed), per_minute);
+  } else {
+    std::fprintf(stderr, "renditions %lld/%lld song %lld: %s\n", static_cast<long long>(p.done + p.failed),
+                 static_cast<long long>(p.total), static_cast<long long>(p.song_id), p.event.c_str());
+  }
+  std::fflush(stderr);
+}
+
+// The media job over the whole queue, with a summary line.
+int run_renditions(const config& c, store::pg_pool& db, store::blob_store& blobs, int workers) {
+  store::media_repository media(db);
+  catalog::media_job_options options;
+  options.workers = workers;
+  options.ffmpeg.binary = c.ffmpeg;
+  bool tty = ::isatty(STDERR_FILENO) == 1;
+  auto summary = catalog::run_media_job(media, blobs, options,
+                                        [tty](const catalog::media_job_progress& p) { show_media_progress(p, tty); });
+  if (tty && summary.songs_done + summary.songs_failed > 0) std::fprintf(stderr, "\n");
+  for (const auto& [id, reason] : summary.failures) std::cout << "failed song " << id << ": " << reason << "\n";
+  auto left = media.state();
+  std::printf("renditions: %d songs done, %d renditions, %d loudness measured, %.1f MB stored, %d failed "
+              "(%lld waiting to retry), %.1f s, %.1f songs/min\n",
+              summary.songs_done, summary.renditions_made, summary.loudness_measured,
+              static_cast<double>(summary.bytes_stored) / 1e6, summary.songs_failed,
+              static_cast<long long>(left.waiting), summary.seconds,
+              summary.seconds > 0 ? 60.0 * (summary.songs_done + summary.songs_failed) / summary.seconds : 0.0);
+  return summary.songs_failed > 0 ? 3 : 0;
+}
+
+int cmd_renditions(const config& c, int workers, bool retry_failed) {
+  migrate_with_retry(c, std::chrono::milliseconds(0));
+  store::pg_pool db(c.database_url, static_cast<std::size_t>(workers) + 1, c.db_timeout);
+  auto blobs_owner = open_blob_store(c);
+  if (retry_failed) {
+    store::media_repository media(db);
+    std::printf("renditions: %d failed songs due again\n", media.retry_failed());
+  }
+  return run_renditions(c, db, *blobs_owner, workers);
+}
+
+int cmd_ingest(const config& c, const std::vector<std::string>& dirs, bool renditions, int workers) {
   if (dirs.empty()) {
     std::cerr << "tonearm: ingest needs at least one directory\n";
     return 2;
   }
   migrate_with_retry(c, std::chrono::milliseconds(0));
-  store::pg_pool db(c.database_url, 2, c.db_timeout);
+  store::pg_pool db(c.database_url, static_cast<std::size_t>(workers) + 1, c.db_timeout);
   auto blobs_owner = open_blob_store(c);
   auto& blobs = *blobs_owner;
   store::catalog_writer writer(db);
+  store::media_repository media_repo(db);
+  media::ffmpeg_options ffmpeg;
+  ffmpeg.binary = c.ffmpeg;
+  catalog::ingest_media media{media_repo, ffmpeg};
   std::vector<std::filesystem::path> paths(dirs.begin(), dirs.end());
   bool tty = ::isatty(STDERR_FILENO) == 1;
   auto started = std::chrono::steady_clock::now();
-  auto summary = catalog::ingest(paths, blobs, writer, [tty](const catalog::ingest_progress& p) { show_progress(p, tty); });
+  auto summary = catalog::ingest(
+      paths, blobs, writer, [tty](const catalog::ingest_progress& p) { show_progress(p, tty); }, &media);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& [path, reason] : summary.skipped_files) std::cout << "skipped " << path << ": " << reason << "\n";
   for (const auto& [path, reason] : summary.cover_problems) std::cout << "no cover for " << path << ": " << reason << "\n";
-  std::printf("ingest: %d added, %d unchanged, %d skipped, %d covers, %.1f MB stored, %d authors updated, %.1f s\n",
+  for (const auto& [path, reason] : summary.loudness_problems)
+    std::cout << "loudness not measured for " << path << " (the media job tries again): " << reason << "\n";
+  std::printf("ingest: %d added, %d unchanged, %d skipped, %d covers, %.1f MB stored, %d authors updated, "
+              "%d loudness measured, %d queued for renditions, %.1f s\n",
               summary.added, summary.unchanged, summary.skipped, summary.covers_added,
-              static_cast<double>(summary.bytes_stored) / 1e6, summary.authors_updated, secs);
+              static_cast<double>(summary.bytes_stored) / 1e6, summary.authors_updated, summary.loudness_measured,
+              summary.media_queued, secs);
+  std::fflush(stdout);
+  if (renditions) return run_renditions(c, db, blobs, workers);
   return 0;
 }
 
@@ -415,10 +484,23 @@ int run_cli(int argc, char** argv) {
     config_path = env;
     explicit_path = true;
   }
+  bool renditions = false, retry_failed = false;
+  int workers = std::max(1u, std::thread::hardware_concurrency());
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
       explicit_path = true;
+    } else if (command == "ingest" && args[i] == "--renditions") {
+      renditions = true;
+    } else if (command == "renditions" && args[i] == "--retry-failed") {
+      retry_failed = true;
+    } else if ((command == "renditions" || command == "ingest") && args[i] == "--workers" && i + 1 < args.size()) {
+      auto text = args[++i];
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), workers);
+      if (ec != std::errc{} || p != text.data() + text.size() || workers < 1 || workers > 64) {
+        std::cerr << "tonearm: --workers takes a number from 1 to 64, got '" << text << "'\n";
+        return 2;
+      }
     } else if ((command == "ingest" || command == "blobs") && (args[i].empty() || args[i][0] != '-')) {
       operands.push_back(args[i]);
     } else {
@@ -431,7 +513,8 @@ int run_cli(int argc, char** argv) {
     std::cerr << "tonearm: blobs takes push [DIR] or check\n" << usage;
     return 2;
   }
-  if (command != "serve" && command != "migrate" && command != "ingest" && command != "blobs") {
+  if (command != "serve" && command != "migrate" && command != "ingest" && command != "blobs" &&
+      command != "renditions") {
     std::cerr << "tonearm: unknown command '" << command << "'\n" << usage;
     return 2;
   }
@@ -451,7 +534,8 @@ int run_cli(int argc, char** argv) {
   int status = 1;
   try {
     if (command == "migrate") status = cmd_migrate(c);
-    else if (command == "ingest") status = cmd_ingest(c, operands);
+    else if (command == "ingest") status = cmd_ingest(c, operands, renditions, workers);
+    else if (command == "renditions") status = cmd_renditions(c, workers, retry_failed);
     else if (command == "blobs" && operands[0] == "push") status = cmd_blobs_push(c, operands.size() > 1 ? operands[1] : "");
     else if (command == "blobs") status = cmd_blobs_check(c);
     else status = cmd_serve(c);

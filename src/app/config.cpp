@@ -103,6 +103,7 @@ const std::vector<key_spec>& keys() {
       ms_key("database_read_max_lag_ms", 0, 3600000, &config::database_read_max_lag),
       text_key("redis_url", "redis://", &config::redis_url),
       text_key("blob_dir", "", &config::blob_dir),
+      text_key("ffmpeg", "", &config::ffmpeg),
       {"blob_backend", [](config& c, const std::string& v) {
          if (v != "local" && v != "s3") throw std::invalid_argument("expected local or s3");
          c.blob_backend = v;

@@ -1,6 +1,8 @@
 // Catalog entity JSON.
 #include "tonearm/catalog/catalog_json.hpp"
 
+#include <cmath>
+
 namespace tonearm::catalog {
 
 namespace {
@@ -9,6 +11,29 @@ template <class T>
 nlohmann::json opt_json(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
+
+// The renditions with what a client needs to pick one (the stream's `format`).
+nlohmann::json renditions_json(const song& s) {
+  auto out = nlohmann::json::array();
+  for (const auto& r : s.renditions) {
+    const auto* f = media::find_format(r.format);
+    if (!f) continue;
+    out.push_back({{"format", r.format},
+                   {"codec", f->codec},
+                   {"mime_type", f->mime_type},
+                   {"bitrate_kbps", r.bitrate_kbps},
+                   {"byte_size", r.byte_size},
+                   {"duration_ms", r.duration_ms},
+                   {"stream_url", "/v1/songs/" + std::to_string(s.id) + "/stream?format=" + r.format}});
+  }
+  return out;
+}
+
+// A measurement rounded to a tenth, as ffmpeg reports it.
+nlohmann::json tenth(const std::optional<double>& v) {
+  return v ? nlohmann::json(std::round(*v * 10.0) / 10.0) : nlohmann::json(nullptr);
+}
+
 }  // namespace
 
 nlohmann::json song_json(const song& s) {
@@ -24,7 +49,17 @@ nlohmann::json song_json(const song& s) {
           {"stream_url", "/v1/songs/" + std::to_string(s.id) + "/stream"},
           {"cover_url", s.has_cover ? nlohmann::json("/v1/songs/" + std::to_string(s.id) + "/cover")
                                     : nlohmann::json(nullptr)},
-          {"mime_type", s.mime_type}};
+          {"mime_type", s.mime_type},
+          {"bitrate_kbps", opt_json(s.bitrate_kbps)},
+          {"renditions", renditions_json(s)},
+          {"renditions_pending", s.media_pending},
+          {"loudness_lufs", tenth(s.loudness_lufs)},
+          {"true_peak_dbtp", tenth(s.true_peak_dbtp)},
+          {"gain_db", s.loudness_lufs ? nlohmann::json(media::gain_db(s.loudness_lufs, s.true_peak_dbtp))
+                                      : nlohmann::json(nullptr)},
+          {"album_gain_db", s.album_loudness_lufs
+                                ? nlohmann::json(media::gain_db(s.album_loudness_lufs, s.album_true_peak_dbtp))
+                                : nlohmann::json(nullptr)}};
 }
 
 nlohmann::json author_json(const author& a) {

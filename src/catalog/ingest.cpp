@@ -175,10 +175,27 @@ class cover_finder {
   unsigned n_ = 0;
 };
 
+// A new song: queued for its renditions, and its loudness measured now (when that
+// fails the media job measures it later).
+void measure_and_queue(const ingest_media& media, const fs::path& file, const std::string& key,
+                       ingest_summary& summary) {
+  auto id = media.repository.queue(key);
+  if (!id) return;
+  ++summary.media_queued;
+  auto measured = media::measure_loudness(file, media.ffmpeg);
+  if (auto* why = std::get_if<std::string>(&measured)) {
+    summary.loudness_problems.emplace_back(file.string(), *why);
+    return;
+  }
+  auto& l = std::get<media::loudness>(measured);
+  media.repository.set_loudness(*id, l.integrated_lufs, l.true_peak_dbtp);
+  ++summary.loudness_measured;
+}
+
 }  // namespace
 
 ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blobs, store::catalog_writer& writer,
-                      const std::function<void(const ingest_progress&)>& on_progress) {
+                      const std::function<void(const ingest_progress&)>& on_progress, const ingest_media* media) {
   std::vector<fs::path> sidecars;
   auto files = collect(dirs, sidecars);
   ingest_summary summary;
@@ -225,6 +242,7 @@ ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blob
       if (writer.upsert_song(s) == store::catalog_writer::outcome::added) {
         ++summary.added;
         progress.event = "added";
+        if (media) measure_and_queue(*media, file, key, summary);
       } else {
         ++summary.unchanged;
         progress.event = "unchanged";

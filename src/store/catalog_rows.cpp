@@ -1,6 +1,8 @@
 // Row -> entity mapping.
 #include "catalog_rows.hpp"
 
+#include <sstream>
+
 namespace tonearm::store::rows {
 
 catalog::partial_date date_from(const pqxx::field& date_text, int precision) {
@@ -29,6 +31,23 @@ catalog::song song_from_row(const pqxx::row& r) {
   s.byte_size = r[13].as<std::int64_t>();
   s.blob_key = r[14].as<std::string>();
   s.has_cover = r[15].as<bool>();
+  if (!r[16].is_null()) s.bitrate_kbps = r[16].as<int>();
+  auto number = [](const pqxx::field& f) { return f.is_null() ? std::nullopt : std::optional(f.as<double>()); };
+  s.loudness_lufs = number(r[17]);
+  s.true_peak_dbtp = number(r[18]);
+  s.album_loudness_lufs = number(r[19]);
+  s.album_true_peak_dbtp = number(r[20]);
+  if (!r[21].is_null()) {
+    // "format key size kbps ms,..." (song_columns)
+    std::istringstream list(r[21].as<std::string>());
+    for (std::string item; std::getline(list, item, ',');) {
+      std::istringstream fields(item);
+      media::rendition x;
+      if (fields >> x.format >> x.blob_key >> x.byte_size >> x.bitrate_kbps >> x.duration_ms)
+        s.renditions.push_back(std::move(x));
+    }
+  }
+  s.media_pending = r[22].as<bool>();
   return s;
 }
 

@@ -16,7 +16,11 @@ namespace tonearm::store::rows {
 inline constexpr const char* song_columns =
     "s.id, s.title, s.author_id, a.name, s.album_id, al.title, s.genre, s.release_date::text, "
     "s.release_precision, s.track_number, s.duration_ms, s.play_count, s.mime_type, s.byte_size, s.blob_key, "
-    "COALESCE(s.cover_key, al.cover_blob) IS NOT NULL";
+    "COALESCE(s.cover_key, al.cover_blob) IS NOT NULL, s.bitrate_kbps, s.loudness_lufs, s.true_peak_dbtp, "
+    "al.loudness_lufs, al.true_peak_dbtp, "
+    "(SELECT string_agg(r.format || ' ' || r.blob_key || ' ' || r.byte_size || ' ' || r.bitrate_kbps || ' ' ||"
+    " r.duration_ms, ',' ORDER BY r.bitrate_kbps, r.format) FROM renditions r WHERE r.song_id = s.id), "
+    "EXISTS (SELECT 1 FROM media_jobs j WHERE j.song_id = s.id)";
 inline constexpr const char* song_from =
     " FROM songs s JOIN authors a ON a.id = s.author_id LEFT JOIN albums al ON al.id = s.album_id ";
 

@@ -38,7 +38,7 @@ play_recorder::play_recorder(const play_counter& counter, hot_cache& hot, const 
 
 play_recorder::~play_recorder() { stop(); }
 
-bool play_recorder::enqueue(std::int64_t song, std::string client, audio_ref audio) {
+bool play_recorder::enqueue(std::int64_t song, std::string client, audio_ref audio, std::string served_key) {
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return false;
@@ -53,7 +53,9 @@ bool play_recorder::enqueue(std::int64_t song, std::string client, audio_ref aud
       }
       return false;
     }
-    queue_.push_back(item{song, std::move(client), std::move(audio)});
+    if (served_key.empty()) served_key = audio.blob_key;
+    queue_.push_back(item{song, std::move(client), audio_ref{std::move(audio.blob_key), std::move(audio.mime_type)},
+                          std::move(served_key)});
     ++queued_total_;
     stats().queued.Increment();
     stats().depth.Increment();
@@ -109,7 +111,7 @@ void play_recorder::run(std::stop_token stop) {
       located.clear();
       for (std::size_t i = 0; i < batch.size(); ++i) {
         if (!counted[i]) continue;
-        counted_keys.push_back(batch[i].audio.blob_key);
+        counted_keys.push_back(batch[i].served_key);
         if (std::none_of(located.begin(), located.end(), [&](const auto& l) { return l.first == batch[i].song; }))
           located.emplace_back(batch[i].song, batch[i].audio);
       }

@@ -24,6 +24,7 @@
 #include "tonearm/core/error.hpp"
 
 #include "tonearm/http/params.hpp"
+#include "tonearm/media/renditions.hpp"
 #include "tonearm/stream/byte_range.hpp"
 #include "tonearm/stream/conditional.hpp"
 
@@ -73,8 +74,14 @@ std::string content_range(const byte_range& r, std::uint64_t size) {
 
 std::optional<audio_ref> stream_handler::cached(std::int64_t id) const {
   std::lock_guard lock(cache_->mutex);
-  if (auto it = cache_->songs.find(id); it != cache_->songs.end()) return it->second;
-  return std::nullopt;
+  auto it = cache_->songs.find(id);
+  if (it == cache_->songs.end()) return std::nullopt;
+  // A song still waiting for its renditions is read again now and then: they appear.
+  if (!it->second.settled && std::chrono::steady_clock::now() - it->second.fetched > std::chrono::seconds(5)) {
+    cache_->songs.erase(it);
+    return std::nullopt;
+  }
+  return it->second;
 }
 
 std::optional<audio_ref> stream_handler::lookup(std::int64_t id) const {
@@ -83,7 +90,12 @@ std::optional<audio_ref> stream_handler::lookup(std::int64_t id) const {
   try {
     auto song = catalog_.find_song(id);
     if (!song) return std::nullopt;
-    ref = audio_ref{song->blob_key, song->mime_type};
+    ref.blob_key = song->blob_key;
+    ref.mime_type = song->mime_type;
+    ref.bitrate_kbps = song->bitrate_kbps;
+    ref.renditions = song->renditions;
+    ref.settled = !song->media_pending;
+    ref.fetched = std::chrono::steady_clock::now();
   } catch (const api_error& e) {
     // PostgreSQL is away: a song played lately is still found (the directory in Redis);
     // anything else gets the database's 503.
@@ -103,11 +115,17 @@ std::optional<http::response> stream_handler::fast(const http::request& req) con
   auto id = http::path_id(req, "id", "song");
   auto song = cached(id);
   if (!song) return std::nullopt;
-  auto hot = hot_.known_size(song->blob_key);
+  auto version = pick(req, id, *song);
+  if (auto* answer = std::get_if<http::response>(&version)) {
+    if (answer->status == 404 && !song->settled) return std::nullopt;  // read it again (play())
+    return std::move(*answer);
+  }
+  const auto& served = std::get<audio_ref>(version);
+  auto hot = hot_.known_size(served.blob_key);
   if (!hot) return std::nullopt;  // asking Redis whether it is hot blocks: off the I/O thread
-  if (!blobs_.opens_at_once(song->blob_key)) return std::nullopt;  // an S3 HEAD would wait: a worker's job
-  auto response = respond(req, id, *song, *hot);
-  count_play(req, response, id, *song);
+  if (!blobs_.opens_at_once(served.blob_key)) return std::nullopt;  // an S3 HEAD would wait: a worker's job
+  auto response = respond(req, id, served, *hot);
+  count_play(req, response, id, *song, served);
   return response;
 }
 
@@ -118,9 +136,70 @@ http::response stream_handler::operator()(const http::request& req) const {
 http::response stream_handler::play(const http::request& req, std::int64_t id, bool count) const {
   auto song = lookup(id);
   if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
-  auto response = respond(req, id, *song, hot_.cached_size(song->blob_key));
-  if (count) count_play(req, response, id, *song);
+  auto version = pick(req, id, *song);
+  if (auto* answer = std::get_if<http::response>(&version); answer && answer->status == 404 && !song->settled) {
+    // A rendition asked by name that the cached entry lacks may have been made since.
+    {
+      std::lock_guard lock(cache_->mutex);
+      cache_->songs.erase(id);
+    }
+    song = lookup(id);
+    if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
+    version = pick(req, id, *song);
+  }
+  if (auto* answer = std::get_if<http::response>(&version)) return std::move(*answer);
+  const auto& served = std::get<audio_ref>(version);
+  auto response = respond(req, id, served, hot_.cached_size(served.blob_key));
+  if (count) count_play(req, response, id, *song, served);
   return response;
+}
+
+// format= names one version (a rendition, or `original`); otherwise quality= (default
+// original) and codecs= (what the client plays; default any) pick the best fit.
+std::variant<audio_ref, http::response> stream_handler::pick(const http::request& req, std::int64_t id,
+                                                             const audio_ref& song) {
+  auto original = [&] {
+    audio_ref served;
+    served.blob_key = song.blob_key;
+    served.mime_type = song.mime_type;
+    return served;
+  };
+  auto rendition = [&](std::size_t i) {
+    audio_ref served;
+    served.blob_key = song.renditions[i].blob_key;
+    served.mime_type = std::string(media::find_format(song.renditions[i].format)->mime_type);
+    served.renditions = {song.renditions[i]};  // names it (X-Rendition)
+    return served;
+  };
+  if (auto format = req.query_param("format")) {
+    if (*format == "original") return original();
+    if (!media::find_format(*format))
+      return http::error_response(errc::bad_request, "parameter 'format' takes original, opus-96, opus-160, opus-256 "
+                                                     "or aac-128, got '" + *format + "'");
+    for (std::size_t i = 0; i < song.renditions.size(); ++i)
+      if (song.renditions[i].format == *format) return rendition(i);
+    return http::error_response(errc::not_found, "song " + std::to_string(id) + " has no " + *format +
+                                                     " rendition" + (song.settled ? "" : " yet"));
+  }
+  auto quality = media::quality::original;
+  if (auto q = req.query_param("quality")) {
+    auto parsed = media::parse_quality(*q);
+    if (!parsed)
+      return http::error_response(errc::bad_request,
+                                  "parameter 'quality' takes low, normal, high or original, got '" + *q + "'");
+    quality = *parsed;
+  }
+  std::vector<std::string> codecs;
+  if (auto c = req.query_param("codecs")) {
+    auto parsed = media::parse_codecs(*c);
+    if (!parsed)
+      return http::error_response(errc::bad_request, "parameter 'codecs' is a comma-separated list of mp3, aac, "
+                                                     "opus, vorbis, flac, wav and aiff, got '" + *c + "'");
+    codecs = std::move(*parsed);
+  }
+  auto chosen = media::choose({song.mime_type, song.bitrate_kbps}, song.renditions, quality, codecs);
+  if (!chosen) return original();
+  return rendition(*chosen);
 }
 
 namespace {
@@ -135,17 +214,23 @@ std::string listener_key(const http::request& req) {
 
 // A play starts when the whole file goes out, or a range from byte 0 (not on 304/416).
 void stream_handler::count_play(const http::request& req, const http::response& res, std::int64_t id,
-                                const audio_ref& song) const {
+                                const audio_ref& song, const audio_ref& served) const {
   bool play_start = req.method == "GET" &&
                     (res.status == 200 || (res.status == 206 && is_play_start(req.method, req.header("Range"))));
   if (!play_start) return;
-  plays_.enqueue(id, listener_key(req), song);
+  audio_ref original;
+  original.blob_key = song.blob_key;
+  original.mime_type = song.mime_type;
+  plays_.enqueue(id, listener_key(req), std::move(original), served.blob_key);
 }
 
 bool stream_handler::record_play(const http::request& req, std::int64_t id) const {
   auto song = lookup(id);
   if (!song) return false;
-  plays_.enqueue(id, listener_key(req), *song);
+  audio_ref original;
+  original.blob_key = song->blob_key;
+  original.mime_type = song->mime_type;
+  plays_.enqueue(id, listener_key(req), std::move(original));
   return true;
 }
 
@@ -155,7 +240,10 @@ http::response stream_handler::report_play(const http::request& req) const {
   if (!req.body.empty()) (void)http::json_body(req);
   auto song = lookup(id);
   if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
-  bool queued = plays_.enqueue(id, listener_key(req), *song);
+  audio_ref original;
+  original.blob_key = song->blob_key;
+  original.mime_type = song->mime_type;
+  bool queued = plays_.enqueue(id, listener_key(req), std::move(original));
   auto res = http::json_response(202, nlohmann::json{{"song_id", id}, {"queued", queued}}.dump());
   res.headers.set("Cache-Control", "no-store");
   return res;
@@ -181,6 +269,8 @@ http::response stream_handler::respond(const http::request& req, std::int64_t id
   res.headers.set("ETag", v.etag);
   res.headers.set("Last-Modified", format_http_date(v.last_modified));
   res.headers.set("Cache-Control", "public, max-age=31536000, immutable");
+  // Which version this is: a rendition's name, or original.
+  res.headers.set("X-Rendition", song->renditions.empty() ? std::string("original") : song->renditions.front().format);
   if (not_modified(req.header("If-None-Match"), req.header("If-Modified-Since"), v)) {
     res.status = 304;
     return res;

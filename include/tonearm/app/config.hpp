@@ -24,6 +24,9 @@ struct config {
   std::chrono::milliseconds database_read_max_lag{1000};  // further behind: reads on the primary
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string blob_dir = ".run/blobs";
+  // The ffmpeg that measures loudness and encodes renditions (ingest, `tonearm
+  // renditions`): a name looked up on PATH, or a path.
+  std::string ffmpeg = "ffmpeg";
   // Where audio lives: "local" (blob_dir) or "s3" (an S3-compatible object store; its
   // chunks cached in chunk_cache_dir).
   std::string blob_backend = "local";

@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "tonearm/media/ffmpeg.hpp"
 #include "tonearm/store/blob_store.hpp"
 #include "tonearm/store/catalog_writer.hpp"
+#include "tonearm/store/media_repository.hpp"
 
 namespace tonearm::catalog {
 
@@ -22,6 +24,17 @@ struct ingest_summary {
   int covers_added = 0;            // distinct cover images stored
   // Pictures that could not be used (the song is ingested without): path, reason.
   std::vector<std::pair<std::string, std::string>> cover_problems;
+  int loudness_measured = 0;  // new songs measured (EBU R128)
+  int media_queued = 0;       // new songs queued for renditions
+  // Loudness that could not be measured now (the media job tries again): path, reason.
+  std::vector<std::pair<std::string, std::string>> loudness_problems;
+};
+
+// Media at ingest: each new song's loudness is measured with ffmpeg and the song is
+// queued for its renditions (made by the media job, `tonearm renditions`).
+struct ingest_media {
+  store::media_repository& repository;
+  media::ffmpeg_options ffmpeg;
 };
 
 struct ingest_progress {
@@ -39,7 +52,9 @@ struct ingest_progress {
 // "status":"active"}} sets those authors' details after the songs are in.
 // Throws std::runtime_error when a directory is missing, and lets store errors
 // (database unreachable) through: those stop the run.
+// With `media`, new songs are measured and queued (see ingest_media).
 ingest_summary ingest(const std::vector<std::filesystem::path>& dirs, store::blob_store& blobs,
-                      store::catalog_writer& writer, const std::function<void(const ingest_progress&)>& on_progress);
+                      store::catalog_writer& writer, const std::function<void(const ingest_progress&)>& on_progress,
+                      const ingest_media* media = nullptr);
 
 }  // namespace tonearm::catalog

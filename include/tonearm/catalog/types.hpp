@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tonearm/core/page.hpp"
+#include "tonearm/media/renditions.hpp"
 
 namespace tonearm::catalog {
 
@@ -46,6 +47,12 @@ struct song {
   std::int64_t byte_size = 0;
   std::string blob_key;
   bool has_cover = false;  // its own picture or its album's (GET /v1/songs/{id}/cover)
+  std::optional<int> bitrate_kbps;
+  // EBU R128, measured at ingest or by the media job; nullopt until then.
+  std::optional<double> loudness_lufs, true_peak_dbtp;
+  std::optional<double> album_loudness_lufs, album_true_peak_dbtp;
+  std::vector<media::rendition> renditions;  // by bitrate
+  bool media_pending = false;                // queued for the media job
 };
 
 struct author {

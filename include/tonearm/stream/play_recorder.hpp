@@ -30,7 +30,10 @@ class play_recorder {
   play_recorder& operator=(const play_recorder&) = delete;
 
   // Queues one play start; false (not counted) when the queue is full or stopped.
-  bool enqueue(std::int64_t song, std::string client, audio_ref audio);
+  // `audio` is the song's original (for the song directory); `served_key` the blob
+  // that was served (a rendition, or the original when empty), which the hot cache
+  // counts.
+  bool enqueue(std::int64_t song, std::string client, audio_ref audio, std::string served_key = {});
   // Waits until every play queued before the call has been sent to Redis, at most
   // `timeout`; false on timeout. Charts call it so a listener sees their own plays.
   bool drain(std::chrono::milliseconds timeout);
@@ -44,6 +47,7 @@ class play_recorder {
     std::int64_t song;
     std::string client;
     audio_ref audio;
+    std::string served_key;
   };
   void run(std::stop_token stop);
 

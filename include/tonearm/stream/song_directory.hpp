@@ -14,15 +14,23 @@
 #include <utility>
 #include <vector>
 
+#include "tonearm/media/renditions.hpp"
 #include "tonearm/store/redis_client.hpp"
 
 namespace tonearm::stream {
 
-// What streaming needs of a song; immutable once ingested (a new recording is a new
-// song), so it may be cached anywhere.
+// What streaming needs of a song. The original is immutable once ingested (a new
+// recording is a new song); renditions are added by the media job, so an entry for a
+// song still queued for it (`settled` false) is kept only a short while.
 struct audio_ref {
+  audio_ref() = default;
+  audio_ref(std::string key, std::string mime) : blob_key(std::move(key)), mime_type(std::move(mime)) {}
   std::string blob_key;
   std::string mime_type;
+  std::optional<int> bitrate_kbps;
+  std::vector<media::rendition> renditions;
+  bool settled = true;
+  std::chrono::steady_clock::time_point fetched{};
 };
 
 class song_directory {

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <variant>
 
 #include "tonearm/http/request.hpp"
 #include "tonearm/http/response.hpp"
@@ -46,7 +47,12 @@ class stream_handler final {
   std::optional<audio_ref> cached(std::int64_t id) const;
   http::response respond(const http::request& req, std::int64_t id, const audio_ref& song,
                          std::optional<std::uint64_t> hot_size) const;
-  void count_play(const http::request& req, const http::response& res, std::int64_t id, const audio_ref& song) const;
+  void count_play(const http::request& req, const http::response& res, std::int64_t id, const audio_ref& song,
+                  const audio_ref& served) const;
+  // The version of `song` that `req` asks for (an audio_ref of that blob alone), or
+  // the error answer (400 for a bad parameter, 404 for a rendition it lacks).
+  static std::variant<audio_ref, http::response> pick(const http::request& req, std::int64_t id,
+                                                      const audio_ref& song);
 
   store::catalog_repository& catalog_;
   const song_directory& directory_;
