@@ -13,6 +13,7 @@ import { renderAuthor, renderAlbum } from './catalog.js';
 import { songList, markPlaying } from './songlist.js';
 import { showError, clearError } from './status.js';
 import { initQueueSync } from './queue_sync.js';
+import { renderSettings } from './settings.js';
 
 const routes = [
   [/^\/?$/, 'search', renderSearch],
@@ -26,6 +27,7 @@ const routes = [
   [/^\/album\/(\d+)$/, 'search', renderAlbum],
   [/^\/account$/, 'account', renderAccount],
   [/^\/queue$/, 'queue', renderQueue],
+  [/^\/settings$/, 'settings', renderSettings],
 ];
 
 const main = document.getElementById('main');

@@ -9,6 +9,7 @@ import { api, getSession } from './api.js';
 import { formatTime, replace } from './dom.js';
 import { icon } from './icons.js';
 import { showError } from './status.js';
+import { gainFor, playableCodecs, playbackSettings, settingsEvents } from './settings.js';
 
 const VOLUME_KEY = 'tonearm.volume';
 
@@ -26,6 +27,9 @@ const state = {
 };
 
 let audio, els;
+// Volume normalization: <audio> -> GainNode -> speakers, made on the first play (an
+// AudioContext needs a user gesture). Null where Web Audio is missing: no normalization.
+let audioGraph = null;
 
 export function initPlayer() {
   audio = document.getElementById('audio');
@@ -92,6 +96,11 @@ export function initPlayer() {
     ms.setActionHandler('nexttrack', next);
     try { ms.setActionHandler('seekto', (d) => seekTo(d.seekTime)); } catch { /* older browsers */ }
   }
+  // A new quality reloads the current song where it was; a new gain applies at once.
+  settingsEvents.addEventListener('change', () => {
+    if (currentSong() && !audio.currentSrc.includes(qualityQuery())) reloadSource();
+    applyGain();
+  });
   renderPlayState();
   renderVolume();
   renderSong();
@@ -155,12 +164,59 @@ function load(index, { withToken = false, startAt = 0 } = {}) {
   // token in a media URL is less private, and a stale one would turn a playable song into a 401.
   const token = withToken || state.needsToken ? getSession()?.token : null;
   state.triedToken = Boolean(token);
-  audio.src = token ? `${song.stream_url}?access_token=${encodeURIComponent(token)}` : song.stream_url;
+  audio.src = streamUrl(song, token);
   // Continuing where another device stopped: once the length is known, seek there
   // (a Range request from that byte, not the whole file).
   if (startAt > 0) audio.addEventListener('loadedmetadata', () => { audio.currentTime = startAt; }, { once: true });
   renderSong();
+  applyGain();
   play();
+}
+
+// quality=...&codecs=...: the server picks the best version this browser plays.
+function qualityQuery() {
+  const params = new URLSearchParams({ quality: playbackSettings().quality });
+  const codecs = playableCodecs();
+  if (codecs.length) params.set('codecs', codecs.join(','));
+  return params.toString();
+}
+
+function streamUrl(song, token) {
+  const url = `${song.stream_url}?${qualityQuery()}`;
+  return token ? `${url}&access_token=${encodeURIComponent(token)}` : url;
+}
+
+// The same song in another quality, from where it was (and playing if it was): not a
+// new play, and the seek is one Range request into the new version.
+function reloadSource() {
+  const song = currentSong();
+  const at = audio.currentTime || 0;
+  const wasPlaying = !audio.paused;
+  audio.src = streamUrl(song, state.triedToken ? getSession()?.token : null);
+  audio.addEventListener('loadedmetadata', () => { audio.currentTime = at; renderTime(); }, { once: true });
+  if (wasPlaying) play();
+}
+
+function applyGain() {
+  const db = gainFor(currentSong());
+  els.bar.dataset.gainDb = String(db);
+  if (audioGraph) audioGraph.gain.gain.value = 10 ** (db / 20);
+}
+
+// Built on the first play (a user gesture): from then on the <audio> element sounds
+// only through the context, so it must be running whenever audio plays.
+function ensureAudioGraph() {
+  if (audioGraph || !window.AudioContext) return;
+  try {
+    const context = new AudioContext();
+    const source = context.createMediaElementSource(audio);
+    const gain = context.createGain();
+    source.connect(gain).connect(context.destination);
+    audioGraph = { context, gain };
+    applyGain();
+  } catch {
+    audioGraph = null;  // the element still plays, unnormalized
+  }
 }
 
 // A song that starts playing counts as a play: the server is told once per load.
@@ -175,6 +231,8 @@ function reportPlay() {
 }
 
 function play() {
+  ensureAudioGraph();
+  if (audioGraph?.context.state === 'suspended') audioGraph.context.resume().catch(() => {});
   audio.play().catch((err) => {
     // Aborted by a newer load: nothing to say. Refused autoplay: the play button is there.
     if (err.name === 'AbortError') return;

@@ -211,7 +211,7 @@ int cmd_ingest(const config& c, const std::vector<std::string>& dirs, bool rendi
   store::media_repository media_repo(db);
   media::ffmpeg_options ffmpeg;
   ffmpeg.binary = c.ffmpeg;
-  catalog::ingest_media media{media_repo, ffmpeg};
+  catalog::ingest_media media{media_repo, ffmpeg, c.ingest_loudness, workers};
   std::vector<std::filesystem::path> paths(dirs.begin(), dirs.end());
   bool tty = ::isatty(STDERR_FILENO) == 1;
   auto started = std::chrono::steady_clock::now();

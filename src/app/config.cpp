@@ -104,6 +104,7 @@ const std::vector<key_spec>& keys() {
       text_key("redis_url", "redis://", &config::redis_url),
       text_key("blob_dir", "", &config::blob_dir),
       text_key("ffmpeg", "", &config::ffmpeg),
+      bool_key("ingest_loudness", &config::ingest_loudness),
       {"blob_backend", [](config& c, const std::string& v) {
          if (v != "local" && v != "s3") throw std::invalid_argument("expected local or s3");
          c.blob_backend = v;

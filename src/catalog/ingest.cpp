@@ -6,10 +6,15 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include <unistd.h>
 
@@ -175,22 +180,78 @@ class cover_finder {
   unsigned n_ = 0;
 };
 
-// A new song: queued for its renditions, and its loudness measured now (when that
-// fails the media job measures it later).
-void measure_and_queue(const ingest_media& media, const fs::path& file, const std::string& key,
-                       ingest_summary& summary) {
-  auto id = media.repository.queue(key);
-  if (!id) return;
-  ++summary.media_queued;
-  auto measured = media::measure_loudness(file, media.ffmpeg);
-  if (auto* why = std::get_if<std::string>(&measured)) {
-    summary.loudness_problems.emplace_back(file.string(), *why);
-    return;
+// New songs: queued for the media job at once, and their loudness measured on worker
+// threads while the walk goes on (decoding is the slow part of an ingest). A file whose
+// loudness cannot be measured now is noted; the media job tries again.
+class loudness_meter {
+ public:
+  loudness_meter(const ingest_media* media, ingest_summary& summary) : media_(media), summary_(summary) {
+    if (!media_ || !media_->measure_loudness) return;
+    for (int i = 0; i < std::max(1, media_->workers); ++i) threads_.emplace_back([this] { work(); });
   }
-  auto& l = std::get<media::loudness>(measured);
-  media.repository.set_loudness(*id, l.integrated_lufs, l.true_peak_dbtp);
-  ++summary.loudness_measured;
-}
+  ~loudness_meter() { finish(); }
+
+  void added(const fs::path& file, const std::string& key) {
+    if (!media_) return;
+    auto id = media_->repository.queue(key);
+    if (!id) return;
+    std::lock_guard lock(mutex_);
+    ++summary_.media_queued;
+    if (threads_.empty()) return;
+    todo_.emplace_back(*id, file);
+    wake_.notify_one();
+  }
+
+  // Waits for every measurement; rethrows the first store error (database gone).
+  void finish() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      std::pair<std::int64_t, fs::path> item;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return done_ || !todo_.empty(); });
+        if (todo_.empty()) return;
+        item = std::move(todo_.front());
+        todo_.pop_front();
+      }
+      auto measured = media::measure_loudness(item.second, media_->ffmpeg);
+      try {
+        std::lock_guard lock(mutex_);
+        if (auto* why = std::get_if<std::string>(&measured)) {
+          summary_.loudness_problems.emplace_back(item.second.string(), *why);
+          continue;
+        }
+        if (error_) continue;
+        auto& l = std::get<media::loudness>(measured);
+        media_->repository.set_loudness(item.first, l.integrated_lufs, l.true_peak_dbtp);
+        ++summary_.loudness_measured;
+      } catch (...) {
+        std::lock_guard lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
+  }
+
+  const ingest_media* media_;
+  ingest_summary& summary_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<std::int64_t, fs::path>> todo_;
+  bool done_ = false;
+  std::exception_ptr error_;
+  std::vector<std::thread> threads_;
+};
 
 }  // namespace
 
@@ -200,6 +261,7 @@ ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blob
   auto files = collect(dirs, sidecars);
   ingest_summary summary;
   cover_finder covers(blobs, writer, summary);
+  loudness_meter loudness(media, summary);
   ingest_progress progress;
   progress.total = files.size();
   auto started = std::chrono::steady_clock::now();
@@ -242,7 +304,7 @@ ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blob
       if (writer.upsert_song(s) == store::catalog_writer::outcome::added) {
         ++summary.added;
         progress.event = "added";
-        if (media) measure_and_queue(*media, file, key, summary);
+        loudness.added(file, key);
       } else {
         ++summary.unchanged;
         progress.event = "unchanged";
@@ -253,6 +315,7 @@ ingest_summary ingest(const std::vector<fs::path>& dirs, store::blob_store& blob
     progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (on_progress) on_progress(progress);
   }
+  loudness.finish();
   for (const auto& sidecar : sidecars) summary.authors_updated += apply_sidecar(sidecar, writer, summary);
   writer.refresh_search_words();
   return summary;

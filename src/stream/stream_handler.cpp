@@ -198,8 +198,11 @@ std::variant<audio_ref, http::response> stream_handler::pick(const http::request
     codecs = std::move(*parsed);
   }
   auto chosen = media::choose({song.mime_type, song.bitrate_kbps}, song.renditions, quality, codecs);
-  if (!chosen) return original();
-  return rendition(*chosen);
+  auto served = chosen ? rendition(*chosen) : original();
+  // A best fit can change while the song waits for its renditions: caches must not
+  // keep this answer for long (settled = false marks it; respond() says so).
+  served.settled = quality == media::quality::original || song.settled;
+  return served;
 }
 
 namespace {
@@ -268,7 +271,7 @@ http::response stream_handler::respond(const http::request& req, std::int64_t id
   res.headers.set("Accept-Ranges", "bytes");
   res.headers.set("ETag", v.etag);
   res.headers.set("Last-Modified", format_http_date(v.last_modified));
-  res.headers.set("Cache-Control", "public, max-age=31536000, immutable");
+  res.headers.set("Cache-Control", song->settled ? "public, max-age=31536000, immutable" : "public, max-age=30");
   // Which version this is: a rendition's name, or original.
   res.headers.set("X-Rendition", song->renditions.empty() ? std::string("original") : song->renditions.front().format);
   if (not_modified(req.header("If-None-Match"), req.header("If-Modified-Since"), v)) {

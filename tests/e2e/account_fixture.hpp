@@ -26,8 +26,10 @@ class AccountFixture : public ::testing::Test {
   virtual std::string redis_url() { return shared_redis_url(); }
 
   void SetUp() override {
+    // Loudness is tested elsewhere (tests/media): measuring it here would only slow each test.
     auto r = run_command({tonearm_binary(), "ingest", test_audio_dir()},
-                         {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", db.url()}, {"TONEARM_BLOB_DIR", blobs.path()}});
+                         {{"TONEARM_CONFIG", "/dev/null"}, {"TONEARM_DATABASE_URL", db.url()}, {"TONEARM_BLOB_DIR", blobs.path()},
+                          {"TONEARM_INGEST_LOUDNESS", "false"}});
     ASSERT_EQ(r.status, 0) << r.output;
     for (const auto& id : db.query("SELECT id FROM songs ORDER BY id")) songs.push_back(std::stoll(id));
     auto s = settings();

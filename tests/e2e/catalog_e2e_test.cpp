@@ -27,6 +27,29 @@ TEST(IngestCli, PrintsASummaryAndExitsZeroWithSkippedFiles) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("1 added, 0 unchanged, 1 skipped"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("broken.flac"), std::string::npos) << r.output;
+  // The new song's loudness is measured now; its renditions are queued for the job.
+  EXPECT_NE(r.output.find("1 loudness measured, 1 queued for renditions"), std::string::npos) << r.output;
+  EXPECT_EQ(db.query("SELECT count(*) FROM songs WHERE loudness_lufs BETWEEN -30 AND -5 AND true_peak_dbtp < 0"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(db.query("SELECT count(*) FROM media_jobs"), std::vector<std::string>{"1"});
+}
+
+TEST(IngestCli, LoudnessCanBeLeftToTheMediaJob) {
+  scratch_database db;
+  temp_dir blobs, input;
+  fs::copy_file(fs::path(test_audio_dir()) / "06-Joga.mp3", input.path() + "/06-Joga.mp3");
+  auto env = env_for(db, blobs);
+  env["TONEARM_INGEST_LOUDNESS"] = "false";
+  auto r = run_command({tonearm_binary(), "ingest", input.path()}, env);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("0 loudness measured, 1 queued for renditions"), std::string::npos) << r.output;
+  // The job measures it (a 96 kb/s MP3: no rendition is worth making).
+  r = run_command({tonearm_binary(), "renditions"}, env);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("1 songs done, 0 renditions, 1 loudness measured"), std::string::npos) << r.output;
+  EXPECT_EQ(db.query("SELECT count(*) FROM songs WHERE loudness_lufs IS NOT NULL"), std::vector<std::string>{"1"});
+  EXPECT_EQ(db.query("SELECT count(*) FROM albums WHERE loudness_lufs IS NOT NULL"), std::vector<std::string>{"1"});
+  EXPECT_EQ(db.query("SELECT count(*) FROM media_jobs"), std::vector<std::string>{"0"});
 }
 
 TEST(IngestCli, MissingDirectoryFails) {
@@ -55,7 +78,9 @@ TEST(IngestCli, NeedsADirectory) {
 class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto r = run_command({tonearm_binary(), "ingest", test_audio_dir()}, env_for(db, blobs));
+    auto env = env_for(db, blobs);
+    env["TONEARM_INGEST_LOUDNESS"] = "false";  // tested above and in tests/media
+    auto r = run_command({tonearm_binary(), "ingest", test_audio_dir()}, env);
     ASSERT_EQ(r.status, 0) << r.output;
     server = std::make_unique<server_process>(db.url(), shared_redis_url(),
                                               std::map<std::string, std::string>{{"TONEARM_BLOB_DIR", blobs.path()},

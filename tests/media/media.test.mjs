@@ -60,7 +60,7 @@ async function probe(url, entries) {
 }
 
 before(async () => {
-  stack = await makeStack({ prefix: 'media', redisDb: 7 });
+  stack = await makeStack({ prefix: 'media', redisDb: 7, loudness: true });
   server = await stack.startServer({ TONEARM_LOGIN_ATTEMPTS_PER_ADDRESS: '1000000' });
   base = server.base;
 });

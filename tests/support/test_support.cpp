@@ -149,6 +149,7 @@ void ingest_test_audio(const std::vector<std::string>& files, const std::string&
   auto env = blob_backend_settings(blob_dir);
   env["TONEARM_CONFIG"] = "/dev/null";
   env["TONEARM_DATABASE_URL"] = database_url;
+  env["TONEARM_INGEST_LOUDNESS"] = "false";  // loudness is tested in tests/media
   auto r = run_command({tonearm_binary(), "ingest", dir}, env);
   if (r.status != 0) throw std::runtime_error("ingest failed:\n" + r.output);
 }

@@ -68,7 +68,8 @@ process.on('exit', () => {
 
 // `prefix` names the database; `redisDb` is this suite's Redis database number (the C++
 // tests share db 0, and FLUSHDB is not allowed); `env` is added to every server's.
-export async function makeStack({ prefix, redisDb, env: extra = {} }) {
+// `loudness`: ingest measures it (off by default: only tests of it pay for the decode).
+export async function makeStack({ prefix, redisDb, env: extra = {}, loudness = false }) {
   const bin = required('TONEARM_BIN');
   const adminUrl = required('TONEARM_TEST_DATABASE_URL');
   const stack = {
@@ -99,7 +100,8 @@ export async function makeStack({ prefix, redisDb, env: extra = {} }) {
     ...extra,
   };
   await run(bin, ['migrate'], { env: stack.env, timeout: 60_000 });
-  await run(bin, ['ingest', required('TONEARM_TEST_AUDIO_DIR')], { env: stack.env, timeout: 120_000, maxBuffer: 16 << 20 });
+  await run(bin, ['ingest', required('TONEARM_TEST_AUDIO_DIR')],
+    { env: { ...stack.env, TONEARM_INGEST_LOUDNESS: String(loudness) }, timeout: 120_000, maxBuffer: 16 << 20 });
 
   // Starts `tonearm serve` on a free port (extra env on top of the stack's) and waits
   // for /healthz. Returns {proc, base, exited, log()}.

@@ -277,6 +277,61 @@ test('seeking to the middle asks for a byte range and plays from there', async (
   await shot(page, 'seeked-desktop');
 });
 
+test('quality and volume normalization: a quality change mid-song keeps the position', async (t) => {
+  // The renditions of one lossless song (the others are left for later: not due).
+  const sql = (q) => execFileSync('psql', ['-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', stack.tonearm.dbUrl, '-c', q]).toString().trim();
+  const song = (await (await fetch(`${stack.base}/v1/search?q=so+what&type=song`)).json()).songs.items.find((s) => s.title === 'So What');
+  sql(`UPDATE media_jobs SET not_before = now() + interval '1 hour' WHERE song_id <> ${song.id}`);
+  execFileSync(required('TONEARM_BIN'), ['renditions'], { env: stack.tonearm.env });
+  sql(`UPDATE media_jobs SET not_before = now()`);
+  const fresh = await (await fetch(`${stack.base}/v1/songs/${song.id}`)).json();
+  assert.equal(fresh.renditions.length, 4);
+
+  const page = await openPage(t, { hash: '#/settings' });
+  // The defaults: high quality, normalization on, per track.
+  assert.equal(await page.isChecked('input[name=quality][value=high]'), true);
+  assert.equal(await page.isChecked('#normalize'), true);
+  assert.equal(await page.isChecked('input[name=mode][value=track]'), true);
+  assert.match(await page.textContent('#codecs-info'), /opus/);
+  await page.check('input[name=quality][value=original]');
+  await search(page, 'so what');
+  await page.locator('#main .song-row', { has: page.locator('.song-title', { hasText: 'So What' }) }).first()
+    .locator('button.song-play').click();
+  await expectAdvancing(page);
+  let state = await audioState(page);
+  assert.match(state.src, /quality=original/);
+  assert.equal(Number(await page.getAttribute('#player', 'data-gain-db')), fresh.gain_db);
+  await page.evaluate(() => { document.getElementById('audio').currentTime = 12; });
+  await expectAdvancing(page, { from: 12 });
+
+  // Low quality from the settings page, while it plays: the Opus 96 rendition, from
+  // where the song was.
+  await page.goto('/#/settings');
+  await page.waitForSelector('#quality-setting');
+  const before = (await audioState(page)).t;
+  assert.ok(before >= 12, `playing at ${before} s`);
+  await page.check('input[name=quality][value=low]');
+  await page.waitForFunction(() => document.getElementById('audio').currentSrc.includes('quality=low'));
+  await expectAdvancing(page, { from: before - 0.5 });
+  state = await audioState(page);
+  assert.ok(state.t >= before - 0.5, `after the change it plays at ${state.t} s, before it was at ${before} s`);
+  const served = await fetch(new URL(state.src, stack.base), { method: 'HEAD' });
+  assert.equal(served.headers.get('x-rendition'), 'opus-96');
+  assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('tonearm.playback'))).quality, 'low');
+
+  // Normalization per album, then off: the gain follows at once.
+  await page.check('input[name=mode][value=album]');
+  await page.waitForFunction((g) => Number(document.getElementById('player').dataset.gainDb) === g, fresh.album_gain_db);
+  await page.uncheck('#normalize');
+  await page.waitForFunction(() => document.getElementById('player').dataset.gainDb === '0');
+  await shot(page, 'settings-desktop');
+  // Settings survive a reload.
+  await page.reload();
+  await page.waitForSelector('#quality-setting');
+  assert.equal(await page.isChecked('input[name=quality][value=low]'), true);
+  assert.equal(await page.isChecked('#normalize'), false);
+});
+
 test('register, make a playlist of two songs, reorder it, and it persists', async (t) => {
   const page = await openPage(t);
   const username = uniqueName('web');
@@ -555,7 +610,7 @@ test('with anonymous access off, a logged-in user still plays (token in the audi
   await search(page, 'karma police');
   await page.click('#main button[aria-label="Play Karma Police by Radiohead"]');
   await expectAdvancing(page);
-  assert.match((await audioState(page)).src, /\/v1\/songs\/\d+\/stream\?access_token=/);
+  assert.match((await audioState(page)).src, /\/v1\/songs\/\d+\/stream\?.*access_token=/);
   // The access log never shows the token.
   assert.ok(!closed.log().includes(await tokenOf(page)), 'the token is redacted in the access log');
 });

@@ -27,6 +27,9 @@ struct config {
   // The ffmpeg that measures loudness and encodes renditions (ingest, `tonearm
   // renditions`): a name looked up on PATH, or a path.
   std::string ffmpeg = "ffmpeg";
+  // false: ingest leaves loudness to `tonearm renditions` (a first import of a large
+  // library goes at the speed of hashing; songs play meanwhile, unnormalized).
+  bool ingest_loudness = true;
   // Where audio lives: "local" (blob_dir) or "s3" (an S3-compatible object store; its
   // chunks cached in chunk_cache_dir).
   std::string blob_backend = "local";

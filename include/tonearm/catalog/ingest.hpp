@@ -30,11 +30,14 @@ struct ingest_summary {
   std::vector<std::pair<std::string, std::string>> loudness_problems;
 };
 
-// Media at ingest: each new song's loudness is measured with ffmpeg and the song is
-// queued for its renditions (made by the media job, `tonearm renditions`).
+// Media at ingest: each new song is queued for the media job (`tonearm renditions`:
+// renditions, and loudness when not measured here) and, with `measure_loudness`, its
+// loudness is measured with ffmpeg now, on `workers` threads beside the walk.
 struct ingest_media {
   store::media_repository& repository;
   media::ffmpeg_options ffmpeg;
+  bool measure_loudness = true;
+  int workers = 2;
 };
 
 struct ingest_progress {
