@@ -96,6 +96,11 @@ std::optional<std::vector<std::string>> parse_codecs(std::string_view text) {
 std::optional<std::size_t> choose(const source& original, const std::vector<rendition>& renditions, quality q,
                                   const std::vector<std::string>& codecs) {
   if (q == quality::original) return std::nullopt;
+  return choose_within(original, renditions, target_kbps(q), codecs);
+}
+
+std::optional<std::size_t> choose_within(const source& original, const std::vector<rendition>& renditions,
+                                         int target, const std::vector<std::string>& codecs) {
   auto plays = [&](std::string_view codec) {
     return codecs.empty() || std::find(codecs.begin(), codecs.end(), codec) != codecs.end();
   };
@@ -115,7 +120,6 @@ std::optional<std::size_t> choose(const source& original, const std::vector<rend
     if (f && plays(f->codec)) candidates.push_back({i, f->bitrate_kbps});
   }
   if (candidates.empty()) return std::nullopt;
-  const int target = target_kbps(q);
   const candidate* best = nullptr;
   // The most bits within the target; the original first among equals.
   for (const auto& c : candidates)

@@ -133,10 +133,11 @@ http::response stream_handler::operator()(const http::request& req) const {
   return play(req, http::path_id(req, "id", "song"), true);
 }
 
-http::response stream_handler::play(const http::request& req, std::int64_t id, bool count) const {
+http::response stream_handler::play(const http::request& req, std::int64_t id, bool count,
+                                    const version_request* want) const {
   auto song = lookup(id);
   if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
-  auto version = pick(req, id, *song);
+  auto version = pick(req, id, *song, want);
   if (auto* answer = std::get_if<http::response>(&version); answer && answer->status == 404 && !song->settled) {
     // A rendition asked by name that the cached entry lacks may have been made since.
     {
@@ -145,7 +146,7 @@ http::response stream_handler::play(const http::request& req, std::int64_t id, b
     }
     song = lookup(id);
     if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
-    version = pick(req, id, *song);
+    version = pick(req, id, *song, want);
   }
   if (auto* answer = std::get_if<http::response>(&version)) return std::move(*answer);
   const auto& served = std::get<audio_ref>(version);
@@ -157,7 +158,7 @@ http::response stream_handler::play(const http::request& req, std::int64_t id, b
 // format= names one version (a rendition, or `original`); otherwise quality= (default
 // original) and codecs= (what the client plays; default any) pick the best fit.
 std::variant<audio_ref, http::response> stream_handler::pick(const http::request& req, std::int64_t id,
-                                                             const audio_ref& song) {
+                                                             const audio_ref& song, const version_request* want) {
   auto original = [&] {
     audio_ref served;
     served.blob_key = song.blob_key;
@@ -171,6 +172,14 @@ std::variant<audio_ref, http::response> stream_handler::pick(const http::request
     served.renditions = {song.renditions[i]};  // names it (X-Rendition)
     return served;
   };
+  if (want) {
+    if (want->original) return original();
+    auto chosen = media::choose_within({song.mime_type, song.bitrate_kbps}, song.renditions,
+                                       want->max_kbps > 0 ? want->max_kbps : 1 << 30, want->codecs);
+    auto served = chosen ? rendition(*chosen) : original();
+    served.settled = song.settled;
+    return served;
+  }
   if (auto format = req.query_param("format")) {
     if (*format == "original") return original();
     if (!media::find_format(*format))

@@ -631,9 +631,17 @@ struct subsonic_api::impl {
   // ---- media ----
   http::response audio(call& c, bool download) {
     auto id = id_of(c.p.require("id"), id_kind::song);
-    // maxBitRate and format would pick a rendition; there are none yet, so every
-    // answer is the original (format=raw asks for that anyway).
-    auto res = streamer.play(c.req, id, false);
+    // stream: maxBitRate (kb/s, 0 no limit) and format (a codec, or raw for the
+    // original) pick among the original and its renditions, as /v1's quality does;
+    // with neither, the original. download is always the original.
+    stream::stream_handler::version_request want;
+    auto format = c.p.get("format").value_or("");
+    want.max_kbps = static_cast<int>(c.p.integer("maxBitRate", 0, 0, 100000));
+    if (format == "mp3" || format == "opus" || format == "aac" || format == "flac") want.codecs = {format};
+    else if (format == "m4a") want.codecs = {"aac"};
+    else if (format == "ogg") want.codecs = {"opus", "vorbis"};
+    want.original = download || format == "raw" || (want.max_kbps == 0 && want.codecs.empty());
+    auto res = streamer.play(c.req, id, false, &want);
     if (res.status == 404) throw protocol_error(error_code::not_found, "Song not found");
     if (download && (res.status == 200 || res.status == 206))
       res.headers.set("Content-Disposition", "attachment; filename=\"" + std::to_string(id) + "\"");

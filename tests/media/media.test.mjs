@@ -244,3 +244,33 @@ test('bad parameters get a 400 with the reason', async () => {
     assert.match(body.error.message, pattern);
   }
 });
+
+test('Subsonic apps get renditions by maxBitRate and format; download is the original', async () => {
+  const username = `media${Date.now().toString(36)}`;
+  const password = 'correct horse battery staple';
+  const post = (p, body, token) => fetch(`${base}${p}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  assert.equal((await post('/v1/users', { username, password })).status, 201);
+  const { token } = await (await post('/v1/sessions', { username, password })).json();
+  const key = await post('/v1/me/app-passwords', { label: 'player', kind: 'api_key' }, token);
+  assert.equal(key.status, 201);
+  const apiKey = (await key.json()).secret;
+  const id = songs['So What'].id;
+  const rendition = async (method, extra) => {
+    const res = await fetch(`${base}/rest/${method}?apiKey=${encodeURIComponent(apiKey)}&v=1.16.1&c=media-test&id=${id}${extra}`,
+      { headers: { Range: 'bytes=0-3' } });
+    assert.equal(res.status, 206, `${method}${extra}`);
+    await res.arrayBuffer();
+    return res.headers.get('x-rendition');
+  };
+  assert.equal(await rendition('stream', ''), 'original');
+  assert.equal(await rendition('stream', '&maxBitRate=96'), 'opus-96');
+  assert.equal(await rendition('stream', '&maxBitRate=192'), 'opus-160');
+  assert.equal(await rendition('stream', '&format=opus'), 'opus-256');
+  assert.equal(await rendition('stream', '&format=aac&maxBitRate=320'), 'aac-128');
+  assert.equal(await rendition('stream', '&format=raw&maxBitRate=96'), 'original');
+  assert.equal(await rendition('download', '&maxBitRate=96'), 'original');
+});

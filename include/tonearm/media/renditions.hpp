@@ -68,6 +68,9 @@ struct source {
 // always plays.
 std::optional<std::size_t> choose(const source& original, const std::vector<rendition>& renditions, quality q,
                                   const std::vector<std::string>& codecs);
+// The same choice for a bitrate ceiling in kb/s (Subsonic's maxBitRate).
+std::optional<std::size_t> choose_within(const source& original, const std::vector<rendition>& renditions,
+                                         int target_kbps, const std::vector<std::string>& codecs);
 
 // Loudness normalization (EBU R128 measurements).
 inline constexpr double target_lufs = -14.0;

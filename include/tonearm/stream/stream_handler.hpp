@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "tonearm/http/request.hpp"
 #include "tonearm/http/response.hpp"
@@ -37,7 +38,15 @@ class stream_handler final {
   // Song `id`'s audio for `req` (ranges, conditions, HEAD) as operator() answers it,
   // for other APIs (Subsonic's stream and download): a play start is counted only
   // with `count_play` (a download is no play; a Subsonic client reports its plays).
-  http::response play(const http::request& req, std::int64_t id, bool count_play) const;
+  // `want`, when given, picks the version instead of the request's quality, codecs
+  // and format parameters (Subsonic's maxBitRate and format).
+  struct version_request {
+    int max_kbps = 0;                 // 0: no ceiling
+    std::vector<std::string> codecs;  // empty: any
+    bool original = false;            // the original whatever the rest says
+  };
+  http::response play(const http::request& req, std::int64_t id, bool count_play,
+                      const version_request* want = nullptr) const;
   // A play of song `id` reported by the client at `req`: counted as report_play does.
   // False when there is no such song; throws api_error(unavailable) as lookups do.
   bool record_play(const http::request& req, std::int64_t id) const;
@@ -52,7 +61,7 @@ class stream_handler final {
   // The version of `song` that `req` asks for (an audio_ref of that blob alone), or
   // the error answer (400 for a bad parameter, 404 for a rendition it lacks).
   static std::variant<audio_ref, http::response> pick(const http::request& req, std::int64_t id,
-                                                      const audio_ref& song);
+                                                      const audio_ref& song, const version_request* want = nullptr);
 
   store::catalog_repository& catalog_;
   const song_directory& directory_;

@@ -145,3 +145,23 @@ TEST(Gain, ToMinus14WithoutPassingMinus1dBTP) {
 
 }  // namespace
 }  // namespace tonearm::media
+
+namespace tonearm::media {
+namespace {
+
+TEST(ChooseWithin, ABitrateCeilingAsSubsonicAsksIt) {
+  source flac{"audio/flac", 900};
+  auto r = full_ladder();
+  auto at = [&](int kbps, std::vector<std::string> codecs = {}) {
+    auto i = choose_within(flac, r, kbps, codecs);
+    return i ? r[*i].format : std::string("original");
+  };
+  EXPECT_EQ(at(96), "opus-96");
+  EXPECT_EQ(at(200), "opus-160");
+  EXPECT_EQ(at(1 << 30), "original");
+  EXPECT_EQ(at(1 << 30, {"opus"}), "opus-256");
+  EXPECT_EQ(at(64), "opus-96") << "nothing within: the smallest";
+}
+
+}  // namespace
+}  // namespace tonearm::media
