@@ -18,6 +18,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTONEARM_BUI
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libpqxx-6.4 libhiredis0.14 libspdlog1.10 libfmt9 libsodium23 libtag1v5 libvips42 libprometheus-cpp-core1.0 libssl3 \
+      ffmpeg \
       curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/tonearm tonearm \
