@@ -61,7 +61,8 @@ async function probe(url, entries) {
 
 before(async () => {
   stack = await makeStack({ prefix: 'media', redisDb: 7, loudness: true });
-  server = await stack.startServer({ TONEARM_LOGIN_ATTEMPTS_PER_ADDRESS: '1000000' });
+  // A song is hot after 3 listeners in a minute: the hot cache is tested per rendition.
+  server = await stack.startServer({ TONEARM_LOGIN_ATTEMPTS_PER_ADDRESS: '1000000', TONEARM_HOT_THRESHOLD: '3' });
   base = server.base;
 });
 
@@ -231,6 +232,30 @@ test('a play of a rendition counts like a play of the original', async () => {
     assert.ok(Date.now() < deadline, 'the play was not counted');
     await new Promise((r) => setTimeout(r, 100));
   }
+});
+
+test('the hot cache keeps the rendition that is played, byte for byte', async () => {
+  const song = songs['Blue in Green'];
+  const url = `${base}/v1/songs/${song.id}/stream?quality=low`;
+  const fromStore = Buffer.from(await (await fetch(`${base}/v1/songs/${song.id}/stream?format=opus-96`)).arrayBuffer());
+  const deadline = Date.now() + 20_000;
+  let listener = 0;
+  for (;;) {
+    // A new listener each time: plays are counted once per listener.
+    const res = await fetch(url, { headers: { 'User-Agent': `hot-listener-${listener++}` } });
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.equal(res.headers.get('x-rendition'), 'opus-96');
+    if (res.headers.get('x-cache') === 'HIT') {
+      assert.ok(body.equals(fromStore), 'the hot copy is the rendition, byte for byte');
+      break;
+    }
+    assert.ok(Date.now() < deadline, 'the rendition never became hot');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // The original of the same song was not played: it is not hot.
+  const original = await fetch(`${base}/v1/songs/${song.id}/stream?format=original`, { headers: { Range: 'bytes=0-3' } });
+  assert.equal(original.headers.get('x-cache'), 'MISS');
+  await original.arrayBuffer();
 });
 
 test('bad parameters get a 400 with the reason', async () => {
