@@ -267,5 +267,32 @@ TEST_F(CatalogTest, AlbumWithTracksInOrder) {
   EXPECT_EQ(get_json("/v1/albums/31337", 404)["error"]["code"], "not_found");
 }
 
+TEST_F(CatalogTest, TheTestCatalogHasCoversInEveryPlaceIngestLooks) {
+  // scripts/make-demo-audio embeds pictures in every format and writes folder images of
+  // every kind; ingest must find each as the song's own cover.
+  auto own_cover = [&](const std::string& title) {
+    return db.query("SELECT cover_key IS NOT NULL FROM songs WHERE title = '" + title + "'")[0] == "t";
+  };
+  for (const char* title : {"Paranoid Android",               // MP3, ID3 APIC
+                            "Get Lucky",                      // FLAC picture block, JPEG
+                            "Blue in Green",                  // FLAC picture block, PNG
+                            "Angel",                          // M4A covr
+                            "Everything in Its Right Place",  // Ogg Vorbis METADATA_BLOCK_PICTURE
+                            "Glósóli",                        // Opus METADATA_BLOCK_PICTURE
+                            "Svefn-g-englar",                 // cover.jpg
+                            "Major Tom (Coming Home)",        // Folder.jpg
+                            "Dancing Queen",                  // album.jpeg
+                            "Around the World",               // front.png
+                            "99 Luftballons"})                // cover.webp
+    EXPECT_TRUE(own_cover(title)) << title;
+  EXPECT_EQ(db.query("SELECT string_agg(DISTINCT mime_type, ',' ORDER BY mime_type) FROM covers")[0],
+            "image/jpeg,image/png,image/webp");
+  // The tests rely on these having none: some add a folder image or embed a picture of
+  // their own, some need a song or an album without a cover.
+  for (const char* title : {"Karma Police", "Jóga", "Bachelorette", "Hyperballad", "Lithium", "Come as You Are",
+                            "Take Five", "Waterloo", "Under Pressure", "field-recording-50"})
+    EXPECT_FALSE(own_cover(title)) << title;
+}
+
 }  // namespace
 }  // namespace tonearm::testing
