@@ -3,11 +3,18 @@
 
 namespace tonearm::catalog {
 
+using namespace std::string_literals;
+
 namespace {
 nlohmann::json date_json(const partial_date& d) { return d.known() ? nlohmann::json(d.iso()) : nlohmann::json(nullptr); }
 template <class T>
 nlohmann::json opt_json(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+// "/v1/{collection}/{id}/cover" when there is a cover to serve there, else null.
+nlohmann::json cover_url(const char* collection, std::int64_t id, bool has_cover) {
+  if (!has_cover) return nullptr;
+  return "/v1/"s + collection + "/" + std::to_string(id) + "/cover";
 }
 }  // namespace
 
@@ -22,8 +29,7 @@ nlohmann::json song_json(const song& s) {
           {"track_number", opt_json(s.track_number)},
           {"play_count", s.play_count},
           {"stream_url", "/v1/songs/" + std::to_string(s.id) + "/stream"},
-          {"cover_url", s.has_cover ? nlohmann::json("/v1/songs/" + std::to_string(s.id) + "/cover")
-                                    : nlohmann::json(nullptr)},
+          {"cover_url", cover_url("songs", s.id, s.has_cover)},
           {"mime_type", s.mime_type}};
 }
 
@@ -34,7 +40,8 @@ nlohmann::json author_json(const author& a) {
           {"date_of_birth", opt_json(a.date_of_birth)},
           {"status", opt_json(a.status)},
           {"play_count", a.play_count},
-          {"followers", {{"total", a.followers}}}};
+          {"followers", {{"total", a.followers}}},
+          {"cover_url", cover_url("authors", a.id, a.has_cover)}};
 }
 
 nlohmann::json album_json(const album& a) {
@@ -42,7 +49,8 @@ nlohmann::json album_json(const album& a) {
           {"title", a.title},
           {"author", {{"id", a.author.id}, {"name", a.author.name}}},
           {"release_date", date_json(a.release)},
-          {"track_count", a.track_count}};
+          {"track_count", a.track_count},
+          {"cover_url", cover_url("albums", a.id, a.has_cover)}};
 }
 
 std::map<std::int64_t, nlohmann::json> songs_json_by_id(const store::catalog_repository& catalog,
