@@ -4,6 +4,7 @@
 // the caller's extra actions. It imports no view module (views import it).
 import { h, formatTime, year } from './dom.js';
 import { icon } from './icons.js';
+import { coverImage } from './covers.js';
 import { currentSong, playList } from './player.js';
 import { isLiked, toggleLike, checkLikes } from './likes.js';
 
@@ -57,20 +58,12 @@ function songRow(songs, i, opts) {
     },
     h('span', { class: 'song-num', 'aria-hidden': 'true', text: opts.rank ? opts.rank(i) : String(i + 1) }),
     icon('play')),
-    coverThumb(song),
+    coverImage(song), // 64 px; the title beside it says what it is
     h('div', { class: 'song-main' },
       h('span', { class: 'song-title', text: song.title }),
       h('span', { class: 'song-meta' }, meta)),
     h('span', { class: 'song-duration', text: formatTime(song.duration_ms / 1000) }),
     h('div', { class: 'song-actions' }, like, add, opts.extra ? opts.extra(song, i) : null));
-}
-
-// The song's cover (64 px), or a tidy placeholder when it has none or it fails to load.
-export function coverThumb(song, size = 64, cls = 'song-cover') {
-  if (!song?.cover_url) return h('span', { class: `${cls} placeholder`, 'aria-hidden': 'true' });
-  const img = h('img', { class: cls, src: `${song.cover_url}?size=${size}`, alt: '', loading: 'lazy', decoding: 'async' });
-  img.addEventListener('error', () => img.replaceWith(h('span', { class: `${cls} placeholder`, 'aria-hidden': 'true' })));
-  return img;
 }
 
 // Highlights the rows of the song that plays now (called on every song change).

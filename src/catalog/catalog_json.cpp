@@ -5,6 +5,8 @@
 
 namespace tonearm::catalog {
 
+using namespace std::string_literals;
+
 namespace {
 nlohmann::json date_json(const partial_date& d) { return d.known() ? nlohmann::json(d.iso()) : nlohmann::json(nullptr); }
 template <class T>
@@ -34,6 +36,12 @@ nlohmann::json tenth(const std::optional<double>& v) {
   return v ? nlohmann::json(std::round(*v * 10.0) / 10.0) : nlohmann::json(nullptr);
 }
 
+// "/v1/{collection}/{id}/cover" when there is a cover to serve there, else null.
+nlohmann::json cover_url(const char* collection, std::int64_t id, bool has_cover) {
+  if (!has_cover) return nullptr;
+  return "/v1/"s + collection + "/" + std::to_string(id) + "/cover";
+}
+
 }  // namespace
 
 nlohmann::json song_json(const song& s) {
@@ -47,8 +55,7 @@ nlohmann::json song_json(const song& s) {
           {"track_number", opt_json(s.track_number)},
           {"play_count", s.play_count},
           {"stream_url", "/v1/songs/" + std::to_string(s.id) + "/stream"},
-          {"cover_url", s.has_cover ? nlohmann::json("/v1/songs/" + std::to_string(s.id) + "/cover")
-                                    : nlohmann::json(nullptr)},
+          {"cover_url", cover_url("songs", s.id, s.has_cover)},
           {"mime_type", s.mime_type},
           {"bitrate_kbps", opt_json(s.bitrate_kbps)},
           {"renditions", renditions_json(s)},
@@ -69,7 +76,8 @@ nlohmann::json author_json(const author& a) {
           {"date_of_birth", opt_json(a.date_of_birth)},
           {"status", opt_json(a.status)},
           {"play_count", a.play_count},
-          {"followers", {{"total", a.followers}}}};
+          {"followers", {{"total", a.followers}}},
+          {"cover_url", cover_url("authors", a.id, a.has_cover)}};
 }
 
 nlohmann::json album_json(const album& a) {
@@ -77,7 +85,8 @@ nlohmann::json album_json(const album& a) {
           {"title", a.title},
           {"author", {{"id", a.author.id}, {"name", a.author.name}}},
           {"release_date", date_json(a.release)},
-          {"track_count", a.track_count}};
+          {"track_count", a.track_count},
+          {"cover_url", cover_url("albums", a.id, a.has_cover)}};
 }
 
 std::map<std::int64_t, nlohmann::json> songs_json_by_id(const store::catalog_repository& catalog,

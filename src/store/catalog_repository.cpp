@@ -31,7 +31,7 @@ constexpr const char* album_docs_sql =
 
 const std::string select_song = "SELECT "s + rows::song_columns + rows::song_from + "WHERE s.id = $1";
 const std::string select_author = "SELECT "s + rows::author_columns + " FROM authors a WHERE a.id = $1";
-// An album with its track count (column 6).
+// An album with its track count (column 7).
 const std::string select_album = "SELECT "s + rows::album_columns +
                                  ", (SELECT count(*) FROM songs t WHERE t.album_id = al.id)"
                                  " FROM albums al JOIN authors a ON a.id = al.author_id WHERE al.id = $1";

@@ -57,12 +57,13 @@ catalog::album album_from_row(const pqxx::row& r) {
   a.title = r[1].as<std::string>();
   a.author = {r[2].as<std::int64_t>(), r[3].as<std::string>()};
   a.release = date_from(r[4], r[5].as<int>());
+  a.has_cover = r[6].as<bool>();
   return a;
 }
 
 catalog::album album_with_tracks_from_row(const pqxx::row& r) {
   auto a = album_from_row(r);
-  a.track_count = r[6].as<int>();
+  a.track_count = r[7].as<int>();
   return a;
 }
 
@@ -75,6 +76,7 @@ catalog::author author_from_row(const pqxx::row& r) {
   if (!r[4].is_null()) a.status = r[4].as<std::string>();
   a.play_count = r[5].as<std::int64_t>();
   a.followers = r[6].as<std::int64_t>();
+  a.has_cover = r[7].as<bool>();
   return a;
 }
 

@@ -28,14 +28,16 @@ catalog::partial_date date_from(const pqxx::field& date_text, int precision);
 catalog::song song_from_row(const pqxx::row& r);
 
 inline constexpr const char* album_columns =
-    "al.id, al.title, al.author_id, a.name, al.release_date::text, al.release_precision";
+    "al.id, al.title, al.author_id, a.name, al.release_date::text, al.release_precision, al.cover_blob IS NOT NULL";
 catalog::album album_from_row(const pqxx::row& r);  // track_count left 0
-// album_columns, then the track count as column 6.
+// album_columns, then the track count as column 7.
 catalog::album album_with_tracks_from_row(const pqxx::row& r);
 
-// The followers: a sum over the author's counter shards.
+// The followers: a sum over the author's counter shards. Whether the author has a
+// cover (catalog_repository::cover_of, 'a'): an index probe of albums (author_id, title).
 inline const std::string author_columns =
-    "a.id, a.name, a.country, a.date_of_birth::text, a.status, a.play_count, " + followers_of('a', "a.id");
+    "a.id, a.name, a.country, a.date_of_birth::text, a.status, a.play_count, " + followers_of('a', "a.id") +
+    ", EXISTS (SELECT 1 FROM albums ca WHERE ca.author_id = a.id AND ca.cover_blob IS NOT NULL)";
 catalog::author author_from_row(const pqxx::row& r);
 
 // Every row of `r` through `from_row`, in order.

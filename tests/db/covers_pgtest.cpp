@@ -179,6 +179,41 @@ TEST_F(IngestCoversTest, EveryFormatsPictureAndFolderImagesBecomeCovers) {
   EXPECT_FALSE(repo.cover_of('s', std::stoll(db.query("SELECT id FROM songs WHERE title = 'Waterloo'")[0])));
 }
 
+TEST_F(IngestCoversTest, AlbumsAndAuthorsKnowWhetherTheyHaveACover) {
+  run();
+  pg_pool pool(db.url(), 1, 2000ms);
+  catalog_repository repo(pool);
+  auto id = [&](const std::string& sql) { return std::stoll(db.query(sql)[0]); };
+  auto ok_computer = id("SELECT album_id FROM songs WHERE title = 'Karma Police'");
+  auto waterloo = id("SELECT album_id FROM songs WHERE title = 'Waterloo'");
+  auto radiohead = id("SELECT id FROM authors WHERE name = 'Radiohead'");
+  auto abba = id("SELECT id FROM authors WHERE name = 'ABBA'");
+
+  EXPECT_TRUE(repo.find_album(ok_computer)->has_cover);
+  EXPECT_FALSE(repo.find_album(waterloo)->has_cover) << "Waterloo's picture was not an image";
+  EXPECT_TRUE(repo.find_author(radiohead)->has_cover);
+  EXPECT_FALSE(repo.find_author(abba)->has_cover);
+  // The lists (search results, an author's albums) read the same columns.
+  auto albums = repo.albums_by_ids({ok_computer, waterloo});
+  ASSERT_EQ(albums.size(), 2u);
+  EXPECT_TRUE(albums[0].has_cover);
+  EXPECT_FALSE(albums[1].has_cover);
+  EXPECT_EQ(albums[1].track_count, 1);
+  auto authors = repo.authors_by_ids({radiohead, abba});
+  ASSERT_EQ(authors.size(), 2u);
+  EXPECT_TRUE(authors[0].has_cover);
+  EXPECT_FALSE(authors[1].has_cover);
+  for (const auto& album : repo.albums_by_author(radiohead)) {
+    EXPECT_TRUE(album.has_cover) << album.title << ": Karma Police's and Idioteque's pictures";
+    EXPECT_EQ(album.track_count, 1) << album.title;
+  }
+  // has_cover says whether the cover handler has a cover to serve.
+  EXPECT_TRUE(repo.cover_of('l', ok_computer));
+  EXPECT_FALSE(repo.cover_of('l', waterloo));
+  EXPECT_TRUE(repo.cover_of('a', radiohead));
+  EXPECT_FALSE(repo.cover_of('a', abba));
+}
+
 TEST_F(IngestCoversTest, RunningTwiceStoresNothingNew) {
   run();
   auto files = [&] {

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "test_support.hpp"
@@ -290,6 +292,73 @@ TEST_F(CatalogTest, AlbumWithTracksInOrder) {
   EXPECT_EQ(tracks, (std::vector<std::string>{"Paranoid Android", "Karma Police", "No Surprises"}));
   EXPECT_EQ(get_json("/v1/albums/0", 400)["error"]["code"], "bad_request");
   EXPECT_EQ(get_json("/v1/albums/31337", 404)["error"]["code"], "not_found");
+}
+
+TEST_F(CatalogTest, AlbumsAndAuthorsNameTheirCoverOnlyWhenTheyHaveOne) {
+  auto album_id = [&](const std::string& title) {
+    return db.query("SELECT id FROM albums WHERE title = '" + title + "'")[0];
+  };
+  auto author_id = [&](const std::string& name) {
+    return db.query("SELECT id FROM authors WHERE name = '" + name + "'")[0];
+  };
+  // OK Computer's picture is embedded in two of its files; Nevermind has none.
+  auto ok_computer = album_id("OK Computer");
+  auto with = get_json("/v1/albums/" + ok_computer);
+  ASSERT_EQ(with["cover_url"], "/v1/albums/" + ok_computer + "/cover");
+  EXPECT_EQ(server->get(with["cover_url"].get<std::string>() + "?size=64").status, 200);
+  auto nevermind = album_id("Nevermind");
+  EXPECT_TRUE(get_json("/v1/albums/" + nevermind)["cover_url"].is_null());
+  EXPECT_EQ(server->get("/v1/albums/" + nevermind + "/cover").status, 404);
+
+  // An author has one when an album of theirs has: Queen (two of their three albums).
+  auto queen = author_id("Queen");
+  auto q = get_json("/v1/authors/" + queen);
+  ASSERT_EQ(q["cover_url"], "/v1/authors/" + queen + "/cover");
+  EXPECT_EQ(server->get(q["cover_url"].get<std::string>()).status, 200);
+  std::map<std::string, json> covers;
+  for (const auto& al : q["albums"]) covers[al["title"].get<std::string>()] = al["cover_url"];
+  EXPECT_EQ(covers, (std::map<std::string, json>{
+                        {"A Night at the Opera", "/v1/albums/" + album_id("A Night at the Opera") + "/cover"},
+                        {"Jazz", "/v1/albums/" + album_id("Jazz") + "/cover"},
+                        {"Hot Space", nullptr}}));
+  auto nirvana = author_id("Nirvana");
+  auto n = get_json("/v1/authors/" + nirvana);
+  EXPECT_TRUE(n["cover_url"].is_null());
+  EXPECT_TRUE(n["albums"][0]["cover_url"].is_null());
+  EXPECT_EQ(server->get("/v1/authors/" + nirvana + "/cover").status, 404);
+
+  // Search results are the same objects.
+  EXPECT_EQ(get_json("/v1/search?type=album&q=ok%20computer")["albums"]["items"][0]["cover_url"], with["cover_url"]);
+  EXPECT_TRUE(get_json("/v1/search?type=album&q=nevermind")["albums"]["items"][0]["cover_url"].is_null());
+  EXPECT_EQ(get_json("/v1/search?type=author&q=queen")["authors"]["items"][0]["cover_url"], q["cover_url"]);
+  EXPECT_TRUE(get_json("/v1/search?type=author&q=nirvana")["authors"]["items"][0]["cover_url"].is_null());
+}
+
+TEST_F(CatalogTest, TheTestCatalogHasCoversInEveryPlaceIngestLooks) {
+  // scripts/make-demo-audio embeds pictures in every format and writes folder images of
+  // every kind; ingest must find each as the song's own cover.
+  auto own_cover = [&](const std::string& title) {
+    return db.query("SELECT cover_key IS NOT NULL FROM songs WHERE title = '" + title + "'")[0] == "t";
+  };
+  for (const char* title : {"Paranoid Android",               // MP3, ID3 APIC
+                            "Get Lucky",                      // FLAC picture block, JPEG
+                            "Blue in Green",                  // FLAC picture block, PNG
+                            "Angel",                          // M4A covr
+                            "Everything in Its Right Place",  // Ogg Vorbis METADATA_BLOCK_PICTURE
+                            "Glósóli",                        // Opus METADATA_BLOCK_PICTURE
+                            "Svefn-g-englar",                 // cover.jpg
+                            "Major Tom (Coming Home)",        // Folder.jpg
+                            "Dancing Queen",                  // album.jpeg
+                            "Around the World",               // front.png
+                            "99 Luftballons"})                // cover.webp
+    EXPECT_TRUE(own_cover(title)) << title;
+  EXPECT_EQ(db.query("SELECT string_agg(DISTINCT mime_type, ',' ORDER BY mime_type) FROM covers")[0],
+            "image/jpeg,image/png,image/webp");
+  // The tests rely on these having none: some add a folder image or embed a picture of
+  // their own, some need a song or an album without a cover.
+  for (const char* title : {"Karma Police", "Jóga", "Bachelorette", "Hyperballad", "Lithium", "Come as You Are",
+                            "Take Five", "Waterloo", "Under Pressure", "field-recording-50"})
+    EXPECT_FALSE(own_cover(title)) << title;
 }
 
 }  // namespace

@@ -57,8 +57,8 @@ after(async () => {
 // ---- helpers ------------------------------------------------------------------------
 
 // A fresh browser context (own localStorage) with one page; uncaught page errors fail the test.
-async function openPage(t, { viewport = DESKTOP, hash = '#/', base = stack.base } = {}) {
-  const context = await stack.browser.newContext({ viewport, baseURL: base });
+async function openPage(t, { viewport = DESKTOP, hash = '#/', base = stack.base, deviceScaleFactor = 1 } = {}) {
+  const context = await stack.browser.newContext({ viewport, baseURL: base, deviceScaleFactor });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -492,6 +492,89 @@ test('covers show in song lists, in the player bar and as the media session artw
   const artwork = await page.evaluate(() => navigator.mediaSession?.metadata?.artwork?.map((a) => a.sizes) ?? []);
   assert.deepEqual(artwork, ['300x300', '640x640']);
   await shot(page, 'covers-desktop');
+});
+
+// The first search hit's id (authors or albums) through the API.
+async function idOf(type, q) {
+  const body = await (await fetch(`${stack.base}/v1/search?${new URLSearchParams({ type, q, limit: '1' })}`)).json();
+  return body[`${type}s`].items[0].id;
+}
+
+// Whether the image matching `selector` has arrived (waits up to 15 s), and its state.
+async function loadedImage(page, selector) {
+  await page.waitForFunction((s) => {
+    const img = document.querySelector(s);
+    return img && img.complete && img.naturalWidth > 0;
+  }, selector, { timeout: 15_000 });
+  return page.$eval(selector, (img) => ({
+    naturalWidth: img.naturalWidth, alt: img.alt, src: img.currentSrc, srcset: img.getAttribute('srcset'),
+    loading: img.loading, width: img.getAttribute('width'), height: img.getAttribute('height'),
+    radius: getComputedStyle(img).borderRadius, box: img.getBoundingClientRect().toJSON(),
+  }));
+}
+
+test('album and artist pages show their covers, and a placeholder for an album without one', async (t) => {
+  // Queen in the test catalog: A Night at the Opera (picture embedded), Jazz (front.png)
+  // and Hot Space (no cover).
+  const page = await openPage(t, { hash: `#/author/${await idOf('author', 'queen')}` });
+  const head = await loadedImage(page, '#main .page-head img.page-cover');
+  assert.equal(head.alt, 'Cover art for Queen');
+  assert.match(head.src, /\/v1\/authors\/\d+\/cover\?size=300$/);
+  assert.match(head.srcset, /\?size=300 1x, .*\?size=640 2x$/);
+  assert.equal(head.radius, '50%', 'an artist\'s picture is round');
+  assert.deepEqual([head.width, head.height], ['300', '300']);
+
+  // The Albums grid: a lazily loaded cover per album, the placeholder for Hot Space.
+  const card = (title) => page.locator('#main .album-cards .card', { has: page.locator('.card-title', { hasText: title }) });
+  await card('Hot Space').scrollIntoViewIfNeeded();
+  for (const title of ['A Night at the Opera', 'Jazz']) {
+    await card(title).scrollIntoViewIfNeeded();
+    const selector = `#main .album-cards a[href="${await card(title).getAttribute('href')}"] img.card-cover`;
+    const img = await loadedImage(page, selector);
+    assert.equal(img.alt, `Cover of ${title}`);
+    assert.equal(img.loading, 'lazy');
+    assert.ok(Math.abs(img.box.width - img.box.height) < 1, `square: ${JSON.stringify(img.box)}`);
+  }
+  assert.equal(await card('Hot Space').locator('img').count(), 0);
+  const placeholder = await card('Hot Space').locator('.card-cover.placeholder').boundingBox();
+  const covered = await card('Jazz').locator('img.card-cover').boundingBox();
+  assert.ok(placeholder && Math.abs(placeholder.width - covered.width) < 1 && Math.abs(placeholder.height - covered.height) < 1,
+    `the placeholder takes the cover's place: ${JSON.stringify({ placeholder, covered })}`);
+  await shot(page, 'artist-covers-desktop');
+
+  // An album page: the cover at 300 px beside the title.
+  await card('A Night at the Opera').click();
+  await page.waitForSelector('#main .page-head h1 >> text=A Night at the Opera');
+  const album = await loadedImage(page, '#main .page-head img.page-cover');
+  assert.equal(album.alt, 'Cover of A Night at the Opera');
+  assert.match(album.src, /\/v1\/albums\/\d+\/cover\?size=300$/);
+  assert.equal(album.naturalWidth, 300);
+  assert.deepEqual([Math.round(album.box.width), Math.round(album.box.height)], [300, 300]);
+  await shot(page, 'album-cover-desktop');
+
+  // Without a cover: the placeholder, the same size.
+  await page.goto(`/#/album/${await idOf('album', 'hot space')}`);
+  await page.waitForSelector('#main .page-head h1 >> text=Hot Space');
+  assert.equal(await page.locator('#main .page-head img').count(), 0);
+  const empty = await page.locator('#main .page-head .page-cover.placeholder').boundingBox();
+  assert.deepEqual([Math.round(empty.width), Math.round(empty.height)], [300, 300]);
+});
+
+test('a 2x phone screen gets the 640 px covers and the pages fit its width', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, deviceScaleFactor: 2, hash: `#/album/${await idOf('album', 'night at the opera')}` });
+  const album = await loadedImage(page, '#main .page-head img.page-cover');
+  assert.match(album.src, /\?size=640$/, 'the 2x source');
+  // The 600 px original (640 never enlarges it), at a density of 2.
+  assert.equal(album.naturalWidth, 300);
+  assert.ok(album.box.width <= PHONE.width - 24, JSON.stringify(album.box));
+  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+  assert.ok(await fits(), 'no horizontal scroll on an album');
+  await shot(page, 'album-cover-phone');
+  await page.goto(`/#/author/${await idOf('author', 'queen')}`);
+  await loadedImage(page, '#main .page-head img.page-cover');
+  await page.locator('#main .album-cards .card').first().scrollIntoViewIfNeeded();
+  assert.ok(await fits(), 'no horizontal scroll on an artist');
+  await shot(page, 'artist-covers-phone');
 });
 
 test('next and previous walk the queue', async (t) => {

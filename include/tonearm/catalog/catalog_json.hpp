@@ -13,11 +13,12 @@
 namespace tonearm::catalog {
 
 // {"id","title","author":{"id","name"},"album":{"id","title"}|null,"genre",
-//  "release_date","duration_ms","track_number","play_count","stream_url","mime_type"}
+//  "release_date","duration_ms","track_number","play_count","stream_url","cover_url","mime_type"}
 nlohmann::json song_json(const song& s);
-// {"id","name","country","date_of_birth","status","play_count","followers":{"total"}}
+// {"id","name","country","date_of_birth","status","play_count","followers":{"total"},"cover_url"}
 nlohmann::json author_json(const author& a);
-// {"id","title","author":{"id","name"},"release_date","track_count"}
+// {"id","title","author":{"id","name"},"release_date","track_count","cover_url"}
+// cover_url: "/v1/songs|authors|albums/{id}/cover" when there is one to serve, else null.
 nlohmann::json album_json(const album& a);
 
 // song_json of each song in `ids` that still exists, by id (one query): for lists that

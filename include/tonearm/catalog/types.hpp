@@ -63,6 +63,7 @@ struct author {
   std::optional<std::string> status;
   std::int64_t play_count = 0;
   std::int64_t followers = 0;
+  bool has_cover = false;  // an album of theirs has a cover (GET /v1/authors/{id}/cover)
 };
 
 struct album {
@@ -71,6 +72,7 @@ struct album {
   author_ref author;
   partial_date release;
   int track_count = 0;
+  bool has_cover = false;  // albums.cover_blob is set (GET /v1/albums/{id}/cover)
 };
 
 }  // namespace tonearm::catalog
