@@ -8,6 +8,7 @@ import { songList } from './songlist.js';
 import { openAddToPlaylist } from './playlists.js';
 import { playList } from './player.js';
 import { reportError, messageFor } from './status.js';
+import { coverImage } from './covers.js';
 
 const DEBOUNCE_MS = 200;
 const knownGenres = new Set(); // the catalog's genres and those seen in results: the genre field's suggestions
@@ -171,6 +172,7 @@ function render(data, q) {
       h('h2', { id: 'authors-heading' }, 'Artists ', h('span', { class: 'count', text: `(${data.authors.total})` })),
       h('ul', { class: 'card-list' }, authors.map((a) => h('li', {},
         h('a', { class: 'card', href: `#/author/${a.id}`, 'data-nav': true },
+          coverImage(a, { size: 300, cls: 'card-cover round' }),
           h('span', { class: 'card-title', text: a.name }),
           h('span', { class: 'card-meta', text: [a.country, a.status].filter(Boolean).join(' · ') })))))));
   }
@@ -179,6 +181,7 @@ function render(data, q) {
       h('h2', { id: 'albums-heading' }, 'Albums ', h('span', { class: 'count', text: `(${data.albums.total})` })),
       h('ul', { class: 'card-list' }, albums.map((al) => h('li', {},
         h('a', { class: 'card', href: `#/album/${al.id}`, 'data-nav': true },
+          coverImage(al, { size: 300, cls: 'card-cover' }),
           h('span', { class: 'card-title', text: al.title }),
           h('span', { class: 'card-meta', text: [al.author?.name, year(al.release_date)].filter(Boolean).join(' · ') })))))));
   }

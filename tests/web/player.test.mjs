@@ -560,6 +560,20 @@ test('album and artist pages show their covers, and a placeholder for an album w
   assert.deepEqual([Math.round(empty.width), Math.round(empty.height)], [300, 300]);
 });
 
+test('search results show artist pictures and album covers, and placeholders', async (t) => {
+  const page = await openPage(t);
+  await search(page, 'queen');
+  const artist = await loadedImage(page, '#main .result-group a[href^="#/author/"] img.card-cover');
+  assert.equal(artist.alt, '', 'the card title says who it is');
+  assert.equal(artist.radius, '50%');
+  await search(page, 'hot space');
+  await page.waitForSelector('#main .result-group a[href^="#/album/"] .card-cover.placeholder');
+  await search(page, 'opera');
+  const album = await loadedImage(page, '#main .result-group a[href^="#/album/"] img.card-cover');
+  assert.match(album.src, /\/v1\/albums\/\d+\/cover\?size=300$/);
+  await shot(page, 'search-covers-desktop');
+});
+
 test('a 2x phone screen gets the 640 px covers and the pages fit its width', async (t) => {
   const page = await openPage(t, { viewport: PHONE, deviceScaleFactor: 2, hash: `#/album/${await idOf('album', 'night at the opera')}` });
   const album = await loadedImage(page, '#main .page-head img.page-cover');
