@@ -89,8 +89,17 @@ std::shared_ptr<const search_service::indexes> search_service::current() const {
 
 std::vector<search_service::genre_count> search_service::genres() const { return current()->genres; }
 
+std::size_t search_service::retired() const { return retired_count_.load(); }
+
+void search_service::free_retired() {
+  // use_count 1: only this list holds it, and no search can take it again.
+  std::erase_if(retired_, [](const auto& old) { return old.use_count() == 1; });
+  retired_count_ = retired_.size();
+}
+
 bool search_service::refresh_if_changed(std::stop_token stop) {
   std::lock_guard rebuild(rebuild_mutex_);
+  free_retired();
   auto versions = repo_.catalog_version();
   auto version = versions.edits;
   if (auto now = current(); now->version == version && version != 0) {
@@ -128,10 +137,14 @@ bool search_service::refresh_if_changed(std::stop_token stop) {
   stats().build_seconds.Set(next->build_seconds);
   stats().version.Set(static_cast<double>(version));
   stats().builds.Increment();
+  std::shared_ptr<const indexes> old;
   {
     std::lock_guard lock(mutex_);
-    indexes_ = std::move(next);
+    old = std::exchange(indexes_, std::move(next));
   }
+  // Freed here, outside the lock, or later by this thread if a search still holds it.
+  if (old) retired_.push_back(std::move(old));
+  free_retired();
   return true;
 }
 

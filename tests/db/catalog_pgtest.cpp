@@ -294,6 +294,26 @@ TEST_F(SearchRankingTest, FiltersNarrowTheMatches) {
   EXPECT_TRUE(titles("test country:se").empty());
 }
 
+TEST_F(SearchRankingTest, AReplacedIndexIsFreedByTheRebuildThreadNotByASearch) {
+  EXPECT_EQ(titles("love")[0], "Love");
+  // Nobody holds the old index: it is freed by the rebuild itself.
+  db.query("UPDATE songs SET title = 'Lovesick' WHERE title = 'Love' RETURNING 1");
+  ASSERT_TRUE(search->refresh_if_changed());
+  EXPECT_EQ(search->retired(), 0u);
+  // A search holds the index while it is replaced: the service keeps it too, so the
+  // search letting go does not free it (that would stall the search for seconds at
+  // scale); the next check of the rebuild thread does.
+  auto held = search->pin();
+  db.query("UPDATE songs SET title = 'Love' WHERE title = 'Lovesick' RETURNING 1");
+  ASSERT_TRUE(search->refresh_if_changed());
+  EXPECT_EQ(search->retired(), 1u);
+  EXPECT_EQ(held.use_count(), 2) << "the search and the retired list";
+  EXPECT_EQ(titles("love")[0], "Love") << "searches use the new index meanwhile";
+  held.reset();
+  EXPECT_FALSE(search->refresh_if_changed());
+  EXPECT_EQ(search->retired(), 0u);
+}
+
 TEST_F(SearchRankingTest, IndexIsRebuiltOnlyWhenTheCatalogChanged) {
   EXPECT_EQ(titles("love")[0], "Love");
   EXPECT_FALSE(search->refresh_if_changed());

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <memory>
+#include <atomic>
 #include <mutex>
+#include <vector>
 #include <optional>
 #include <stop_token>
 #include <thread>
@@ -53,6 +55,14 @@ class search_service {
   };
   std::vector<genre_count> genres() const;
 
+  // Indexes replaced by a rebuild but still held by a search. They are freed by the
+  // rebuild thread (at its next check) once no search holds them: never under the
+  // lock every search takes, never by the search that let go last (freeing an index of
+  // millions of songs takes seconds).
+  std::size_t retired() const;
+  // The current indexes, held as a search holds them (for tests of the above).
+  std::shared_ptr<const void> pin() const { return current(); }
+
 
  private:
   struct indexes {
@@ -76,6 +86,10 @@ class search_service {
   mutable std::mutex mutex_;
   std::shared_ptr<const indexes> indexes_;
   std::mutex rebuild_mutex_;  // one rebuild at a time
+  // Replaced indexes still in use (see retired()); under rebuild_mutex_.
+  std::vector<std::shared_ptr<const indexes>> retired_;
+  std::atomic<std::size_t> retired_count_{0};
+  void free_retired();
   std::condition_variable_any wake_;
   static constexpr std::size_t analysis_cache_size = 10000;
   mutable std::mutex cache_mutex_;
