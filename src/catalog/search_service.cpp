@@ -1,6 +1,8 @@
 // Search orchestration and index refresh.
 #include "tonearm/catalog/search_service.hpp"
 
+#include <malloc.h>
+
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -93,8 +95,13 @@ std::size_t search_service::retired() const { return retired_count_.load(); }
 
 void search_service::free_retired() {
   // use_count 1: only this list holds it, and no search can take it again.
-  std::erase_if(retired_, [](const auto& old) { return old.use_count() == 1; });
+  auto freed = std::erase_if(retired_, [](const auto& old) { return old.use_count() == 1; });
   retired_count_ = retired_.size();
+  // glibc keeps what an index of millions of small allocations gave back in its arenas,
+  // and the next build does not reuse all of it: without this, RSS grew by ~60 % of an
+  // index with each rebuild (1 M songs: 616 MB after the first build, 1.36 GB after
+  // three more).
+  if (freed > 0) ::malloc_trim(0);
 }
 
 bool search_service::refresh_if_changed(std::stop_token stop) {
