@@ -133,15 +133,20 @@ int cmd_migrate(const config& c) {
   return 0;
 }
 
+// "[#########         ]": `done` of `total`, 30 wide.
+std::string progress_bar(std::uint64_t done, std::uint64_t total) {
+  constexpr std::uint64_t width = 30;
+  auto filled = total ? std::min(width, width * done / total) : width;
+  return "[" + std::string(filled, '#') + std::string(width - filled, ' ') + "]";
+}
+
 // A progress bar on a terminal, one line per file otherwise.
 void show_progress(const catalog::ingest_progress& p, bool tty) {
   double mb = static_cast<double>(p.bytes_read) / 1e6;
   double rate = p.seconds > 0 ? mb / p.seconds : 0;
   if (tty) {
-    int width = 30;
-    int filled = p.total ? static_cast<int>(width * p.done / p.total) : width;
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu files  %.1f MB  %.1f MB/s ", std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), p.done, p.total, mb, rate);
+    std::fprintf(stderr, "\r%s %zu/%zu files  %.1f MB  %.1f MB/s ", progress_bar(p.done, p.total).c_str(), p.done,
+                 p.total, mb, rate);
     if (p.done == p.total) std::fprintf(stderr, "\n");
   } else {
     std::fprintf(stderr, "ingest %zu/%zu %s: %s\n", p.done, p.total, p.event.c_str(), p.last_path.c_str());
@@ -153,12 +158,11 @@ void show_progress(const catalog::ingest_progress& p, bool tty) {
 void show_media_progress(const catalog::media_job_progress& p, bool tty) {
   double per_minute = p.seconds > 0 ? 60.0 * static_cast<double>(p.done + p.failed) / p.seconds : 0;
   if (tty) {
-    int width = 30;
     auto finished = p.done + p.failed;
-    int filled = p.total ? static_cast<int>(width * finished / p.total) : width;
-    std::fprintf(stderr, "\r[%s%s] %lld/%lld songs  %lld failed  %.1f songs/min ", std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), static_cast<long long>(finished),
-                 static_cast<long long>(p.total), static_cast<long long>(p.failed), per_minute);
+    std::fprintf(stderr, "\r%s %lld/%lld songs  %lld failed  %.1f songs/min ",
+                 progress_bar(static_cast<std::uint64_t>(finished), static_cast<std::uint64_t>(p.total)).c_str(),
+                 static_cast<long long>(finished), static_cast<long long>(p.total), static_cast<long long>(p.failed),
+                 per_minute);
   } else {
     std::fprintf(stderr, "renditions %lld/%lld song %lld: %s\n", static_cast<long long>(p.done + p.failed),
                  static_cast<long long>(p.total), static_cast<long long>(p.song_id), p.event.c_str());

@@ -226,15 +226,15 @@ class loudness_meter {
         todo_.pop_front();
       }
       auto measured = media::measure_loudness(item.second, media_->ffmpeg);
-      try {
+      if (auto* why = std::get_if<std::string>(&measured)) {
         std::lock_guard lock(mutex_);
-        if (auto* why = std::get_if<std::string>(&measured)) {
-          summary_.loudness_problems.emplace_back(item.second.string(), *why);
-          continue;
-        }
-        if (error_) continue;
+        summary_.loudness_problems.emplace_back(item.second.string(), *why);
+        continue;
+      }
+      try {
         auto& l = std::get<media::loudness>(measured);
-        media_->repository.set_loudness(item.first, l.integrated_lufs, l.true_peak_dbtp);
+        media_->repository.set_loudness(item.first, l.integrated_lufs, l.true_peak_dbtp);  // not under the lock
+        std::lock_guard lock(mutex_);
         ++summary_.loudness_measured;
       } catch (...) {
         std::lock_guard lock(mutex_);

@@ -2,7 +2,6 @@
 #include "tonearm/media/ffmpeg.hpp"
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include <fcntl.h>

@@ -34,6 +34,17 @@ constexpr const char* album_loudness_sql =
     "  GROUP BY album_id) x"
     " WHERE al.id = x.album_id";
 
+// Runs one statement in a transaction of its own; returns the rows it touched.
+template <class... Args>
+std::size_t write(pg_pool& db, const char* sql, const Args&... args) {
+  return db.with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(sql, args...);
+    tx.commit();
+    return static_cast<std::size_t>(r.affected_rows());
+  });
+}
+
 }  // namespace
 
 std::vector<media_repository::job> media_repository::claim(int n, std::chrono::seconds lease) {
@@ -73,24 +84,16 @@ std::optional<std::int64_t> media_repository::queue(const std::string& song_blob
 }
 
 int media_repository::retry_failed() {
-  return db_.with_connection([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    auto r = tx.exec("UPDATE media_jobs SET not_before = now() WHERE attempts > 0 AND not_before > now()");
-    tx.commit();
-    return static_cast<int>(r.affected_rows());
-  });
+  return static_cast<int>(
+      write(db_, "UPDATE media_jobs SET not_before = now() WHERE attempts > 0 AND not_before > now()"));
 }
 
 void media_repository::add_rendition(std::int64_t song_id, const media::rendition& r) {
-  db_.with_connection([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    tx.exec_params(
+  write(db_,
         "INSERT INTO renditions (song_id, format, blob_key, byte_size, bitrate_kbps, duration_ms)"
         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (song_id, format) DO UPDATE SET blob_key = excluded.blob_key,"
         " byte_size = excluded.byte_size, bitrate_kbps = excluded.bitrate_kbps, duration_ms = excluded.duration_ms",
         song_id, r.format, r.blob_key, r.byte_size, r.bitrate_kbps, r.duration_ms);
-    tx.commit();
-  });
 }
 
 void media_repository::set_loudness(std::int64_t song_id, double lufs, std::optional<double> peak) {
@@ -105,23 +108,15 @@ void media_repository::set_loudness(std::int64_t song_id, double lufs, std::opti
 }
 
 void media_repository::finish(std::int64_t song_id) {
-  db_.with_connection([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    tx.exec_params("DELETE FROM media_jobs WHERE song_id = $1", song_id);
-    tx.commit();
-  });
+  write(db_, "DELETE FROM media_jobs WHERE song_id = $1", song_id);
 }
 
 void media_repository::fail(std::int64_t song_id, const std::string& reason) {
-  db_.with_connection([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    tx.exec_params(
+  write(db_,
         "UPDATE media_jobs SET attempts = attempts + 1, last_error = $2,"
         " not_before = now() + least(interval '1 minute' * power(2, least(attempts, 20)), interval '1 day')"
         " WHERE song_id = $1",
         song_id, reason);
-    tx.commit();
-  });
 }
 
 media_repository::queue_state media_repository::state() {

@@ -38,7 +38,7 @@ play_recorder::play_recorder(const play_counter& counter, hot_cache& hot, const 
 
 play_recorder::~play_recorder() { stop(); }
 
-bool play_recorder::enqueue(std::int64_t song, std::string client, audio_ref audio, std::string served_key) {
+bool play_recorder::enqueue(std::int64_t song, std::string client, const audio_ref& audio, std::string served_key) {
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return false;
@@ -54,8 +54,8 @@ bool play_recorder::enqueue(std::int64_t song, std::string client, audio_ref aud
       return false;
     }
     if (served_key.empty()) served_key = audio.blob_key;
-    queue_.push_back(item{song, std::move(client), audio_ref{std::move(audio.blob_key), std::move(audio.mime_type)},
-                          std::move(served_key)});
+    // The original's key and type are all the song directory keeps.
+    queue_.push_back(item{song, std::move(client), audio_ref{audio.blob_key, audio.mime_type}, std::move(served_key)});
     ++queued_total_;
     stats().queued.Increment();
     stats().depth.Increment();

@@ -159,58 +159,54 @@ http::response stream_handler::play(const http::request& req, std::int64_t id, b
 // original) and codecs= (what the client plays; default any) pick the best fit.
 std::variant<audio_ref, http::response> stream_handler::pick(const http::request& req, std::int64_t id,
                                                              const audio_ref& song, const version_request* want) {
-  auto original = [&] {
-    audio_ref served;
-    served.blob_key = song.blob_key;
-    served.mime_type = song.mime_type;
-    return served;
-  };
+  auto original = [&] { return audio_ref(song.blob_key, song.mime_type); };
   auto rendition = [&](std::size_t i) {
-    audio_ref served;
-    served.blob_key = song.renditions[i].blob_key;
-    served.mime_type = std::string(media::find_format(song.renditions[i].format)->mime_type);
-    served.renditions = {song.renditions[i]};  // names it (X-Rendition)
+    audio_ref served(song.renditions[i].blob_key,
+                     std::string(media::find_format(song.renditions[i].format)->mime_type));
+    served.version = song.renditions[i].format;
     return served;
   };
+  // A best fit within `target` kb/s among the versions in `codecs` (any when empty).
+  int target = 0;
+  std::vector<std::string> codecs;
   if (want) {
     if (want->original) return original();
-    auto chosen = media::choose_within({song.mime_type, song.bitrate_kbps}, song.renditions,
-                                       want->max_kbps > 0 ? want->max_kbps : 1 << 30, want->codecs);
-    auto served = chosen ? rendition(*chosen) : original();
-    served.settled = song.settled;
-    return served;
+    target = want->max_kbps > 0 ? want->max_kbps : 1 << 30;
+    codecs = want->codecs;
+  } else {
+    if (auto format = req.query_param("format")) {
+      if (*format == "original") return original();
+      if (!media::find_format(*format))
+        return http::error_response(errc::bad_request, "parameter 'format' takes original, opus-96, opus-160, "
+                                                       "opus-256 or aac-128, got '" + *format + "'");
+      for (std::size_t i = 0; i < song.renditions.size(); ++i)
+        if (song.renditions[i].format == *format) return rendition(i);
+      return http::error_response(errc::not_found, "song " + std::to_string(id) + " has no " + *format +
+                                                       " rendition" + (song.settled ? "" : " yet"));
+    }
+    auto quality = media::quality::original;
+    if (auto q = req.query_param("quality")) {
+      auto parsed = media::parse_quality(*q);
+      if (!parsed)
+        return http::error_response(errc::bad_request,
+                                    "parameter 'quality' takes low, normal, high or original, got '" + *q + "'");
+      quality = *parsed;
+    }
+    if (auto c = req.query_param("codecs")) {
+      auto parsed = media::parse_codecs(*c);
+      if (!parsed)
+        return http::error_response(errc::bad_request, "parameter 'codecs' is a comma-separated list of mp3, aac, "
+                                                       "opus, vorbis, flac, wav and aiff, got '" + *c + "'");
+      codecs = std::move(*parsed);
+    }
+    if (quality == media::quality::original) return original();
+    target = media::target_kbps(quality);
   }
-  if (auto format = req.query_param("format")) {
-    if (*format == "original") return original();
-    if (!media::find_format(*format))
-      return http::error_response(errc::bad_request, "parameter 'format' takes original, opus-96, opus-160, opus-256 "
-                                                     "or aac-128, got '" + *format + "'");
-    for (std::size_t i = 0; i < song.renditions.size(); ++i)
-      if (song.renditions[i].format == *format) return rendition(i);
-    return http::error_response(errc::not_found, "song " + std::to_string(id) + " has no " + *format +
-                                                     " rendition" + (song.settled ? "" : " yet"));
-  }
-  auto quality = media::quality::original;
-  if (auto q = req.query_param("quality")) {
-    auto parsed = media::parse_quality(*q);
-    if (!parsed)
-      return http::error_response(errc::bad_request,
-                                  "parameter 'quality' takes low, normal, high or original, got '" + *q + "'");
-    quality = *parsed;
-  }
-  std::vector<std::string> codecs;
-  if (auto c = req.query_param("codecs")) {
-    auto parsed = media::parse_codecs(*c);
-    if (!parsed)
-      return http::error_response(errc::bad_request, "parameter 'codecs' is a comma-separated list of mp3, aac, "
-                                                     "opus, vorbis, flac, wav and aiff, got '" + *c + "'");
-    codecs = std::move(*parsed);
-  }
-  auto chosen = media::choose({song.mime_type, song.bitrate_kbps}, song.renditions, quality, codecs);
+  auto chosen = media::choose_within({song.mime_type, song.bitrate_kbps}, song.renditions, target, codecs);
   auto served = chosen ? rendition(*chosen) : original();
   // A best fit can change while the song waits for its renditions: caches must not
   // keep this answer for long (settled = false marks it; respond() says so).
-  served.settled = quality == media::quality::original || song.settled;
+  served.settled = song.settled;
   return served;
 }
 
@@ -230,19 +226,13 @@ void stream_handler::count_play(const http::request& req, const http::response& 
   bool play_start = req.method == "GET" &&
                     (res.status == 200 || (res.status == 206 && is_play_start(req.method, req.header("Range"))));
   if (!play_start) return;
-  audio_ref original;
-  original.blob_key = song.blob_key;
-  original.mime_type = song.mime_type;
-  plays_.enqueue(id, listener_key(req), std::move(original), served.blob_key);
+  plays_.enqueue(id, listener_key(req), song, served.blob_key);
 }
 
 bool stream_handler::record_play(const http::request& req, std::int64_t id) const {
   auto song = lookup(id);
   if (!song) return false;
-  audio_ref original;
-  original.blob_key = song->blob_key;
-  original.mime_type = song->mime_type;
-  plays_.enqueue(id, listener_key(req), std::move(original));
+  plays_.enqueue(id, listener_key(req), *song);
   return true;
 }
 
@@ -252,10 +242,7 @@ http::response stream_handler::report_play(const http::request& req) const {
   if (!req.body.empty()) (void)http::json_body(req);
   auto song = lookup(id);
   if (!song) return http::error_response(errc::not_found, "no song with id " + std::to_string(id));
-  audio_ref original;
-  original.blob_key = song->blob_key;
-  original.mime_type = song->mime_type;
-  bool queued = plays_.enqueue(id, listener_key(req), std::move(original));
+  bool queued = plays_.enqueue(id, listener_key(req), *song);
   auto res = http::json_response(202, nlohmann::json{{"song_id", id}, {"queued", queued}}.dump());
   res.headers.set("Cache-Control", "no-store");
   return res;
@@ -282,7 +269,7 @@ http::response stream_handler::respond(const http::request& req, std::int64_t id
   res.headers.set("Last-Modified", format_http_date(v.last_modified));
   res.headers.set("Cache-Control", song->settled ? "public, max-age=31536000, immutable" : "public, max-age=30");
   // Which version this is: a rendition's name, or original.
-  res.headers.set("X-Rendition", song->renditions.empty() ? std::string("original") : song->renditions.front().format);
+  res.headers.set("X-Rendition", song->version);
   if (not_modified(req.header("If-None-Match"), req.header("If-Modified-Since"), v)) {
     res.status = 304;
     return res;

@@ -33,7 +33,7 @@ class play_recorder {
   // `audio` is the song's original (for the song directory); `served_key` the blob
   // that was served (a rendition, or the original when empty), which the hot cache
   // counts.
-  bool enqueue(std::int64_t song, std::string client, audio_ref audio, std::string served_key = {});
+  bool enqueue(std::int64_t song, std::string client, const audio_ref& audio, std::string served_key = {});
   // Waits until every play queued before the call has been sent to Redis, at most
   // `timeout`; false on timeout. Charts call it so a listener sees their own plays.
   bool drain(std::chrono::milliseconds timeout);

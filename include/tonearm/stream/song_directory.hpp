@@ -29,6 +29,7 @@ struct audio_ref {
   std::string mime_type;
   std::optional<int> bitrate_kbps;
   std::vector<media::rendition> renditions;
+  std::string version = "original";  // what this blob is: original, or a rendition's format
   bool settled = true;
   std::chrono::steady_clock::time_point fetched{};
 };
